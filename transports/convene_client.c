@@ -1,0 +1,337 @@
+/*
+ * convene_client.c - one WebSocket client: frames in, Janus API requests to
+ * the core, Janus messages back as frames.
+ *
+ * Lifecycle: established -> (token checked) -> `create` a Janus session ->
+ * `attach` janus.plugin.convene -> ready. Frames that arrive before the
+ * handle exists wait in `pending`.
+ *
+ * Ordering: the core runs plugin messages on a thread pool, so two requests
+ * sent back to back may reach the plugin in either order. A client therefore
+ * has at most one Janus request in flight: the next frame goes to the core
+ * only once the previous one was acknowledged (ack, success or error). This
+ * keeps a client's offer before its candidates, and its join before
+ * anything else, whatever the core's scheduling.
+ *
+ * Errors the transport can tell by itself (not JSON, too large, bad shape)
+ * are answered here with the protocol's error frame; the connection stays
+ * open. Core errors for a client request become error frames too, with the
+ * request's requestId.
+ */
+#include <string.h>
+
+#include "convene_transport.h"
+#include "cv_bridge.h"
+#include "cv_envelope.h"
+#include "cv_errors.h"
+
+/* A serialized frame ready for lws_write: LWS_PRE bytes of headroom. */
+typedef struct convene_out {
+	size_t len;
+	unsigned char buf[];	/* LWS_PRE + len */
+} convene_out;
+
+#define CONVENE_TXN_CREATE "cv-create"
+#define CONVENE_TXN_ATTACH "cv-attach"
+#define CONVENE_TXN_KEEPALIVE "cv-keepalive"
+#define CONVENE_TXN_DESTROY "cv-destroy"
+
+static void convene_client_free(void *p) {
+	convene_client *client = p;
+	janus_mutex_lock(&client->mutex);
+	g_queue_free_full(client->pending, (GDestroyNotify)json_decref);
+	g_queue_free_full(client->outgoing, g_free);
+	if(client->in_flight_request_id != NULL)
+		json_decref(client->in_flight_request_id);
+	janus_mutex_unlock(&client->mutex);
+	janus_mutex_destroy(&client->mutex);
+	g_free(client->token);
+	g_free(client->rx);
+	g_free(client);
+}
+
+/* Hands a Janus API request to the core (which takes it). No client lock
+ * may be held. */
+static void convene_client_to_core(convene_client *client, json_t *request) {
+	convene_core->incoming_request(&convene_transport, client->ts, NULL, FALSE, request, NULL);
+}
+
+/* Queues a frame for the socket; steals frame. Caller holds client->mutex. */
+static void convene_client_queue_locked(convene_client *client, json_t *frame) {
+	char *text = json_dumps(frame, JSON_COMPACT);
+	json_decref(frame);
+	if(text == NULL)
+		return;
+	size_t len = strlen(text);
+	convene_out *out = g_malloc(sizeof(convene_out) + LWS_PRE + len);
+	out->len = len;
+	memcpy(out->buf + LWS_PRE, text, len);
+	free(text);
+	g_queue_push_tail(client->outgoing, out);
+}
+
+/* Queues a frame and wakes the service thread; steals frame. Any thread. */
+static void convene_client_queue(convene_client *client, json_t *frame) {
+	janus_mutex_lock(&client->mutex);
+	convene_client_queue_locked(client, frame);
+	janus_mutex_unlock(&client->mutex);
+	convene_transport_wake(client);
+}
+
+/* Asks for the socket to close with code/reason once the queue drains.
+ * Caller holds client->mutex. */
+static void convene_client_close_locked(convene_client *client, int code, const char *reason) {
+	if(client->close_code != 0)
+		return;
+	client->close_code = code;
+	g_strlcpy(client->close_reason, reason, sizeof(client->close_reason));
+}
+
+convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token, gboolean authorized) {
+	convene_client *client = g_malloc0(sizeof(convene_client));
+	client->wsi = wsi;
+	g_strlcpy(client->peer, peer ? peer : "?", sizeof(client->peer));
+	client->token = g_strdup(token);
+	janus_mutex_init(&client->mutex);
+	client->pending = g_queue_new();
+	client->outgoing = g_queue_new();
+	client->ts = janus_transport_session_create(client, convene_client_free);
+	if(!authorized) {
+		client->state = CONVENE_CLIENT_UNAUTHORIZED;
+		convene_client_close_locked(client, LWS_CLOSE_STATUS_POLICY_VIOLATION, "Unauthorized");
+		convene_transport_wake(client);
+		return client;
+	}
+	client->state = CONVENE_CLIENT_CREATING;
+	convene_client_to_core(client, json_pack("{ssss}", "janus", "create", "transaction", CONVENE_TXN_CREATE));
+	return client;
+}
+
+/* Sends the next pending frame to the core if none is in flight. Any
+ * thread; takes client->mutex. */
+static void convene_client_pump(convene_client *client) {
+	json_t *request = NULL;
+	janus_mutex_lock(&client->mutex);
+	if(client->state == CONVENE_CLIENT_READY && !client->in_flight && !g_atomic_int_get(&client->destroyed)) {
+		json_t *msg = g_queue_pop_head(client->pending);
+		if(msg != NULL) {
+			cv_envelope env;
+			cv_error err;
+			/* Validated on arrival; parsed again for the fields we route on */
+			cv_envelope_parse(msg, &env, &err);
+			g_snprintf(client->in_flight_txn, sizeof(client->in_flight_txn), "cv-%" G_GUINT64_FORMAT, ++client->next_txn);
+			if(client->in_flight_request_id != NULL)
+				json_decref(client->in_flight_request_id);
+			client->in_flight_request_id = env.request_id ? json_incref(env.request_id) : NULL;
+			json_t *extra = NULL;
+			if(env.type == CV_MSG_JOIN && client->token != NULL)
+				extra = json_pack("{ss}", "token", client->token);
+			request = cv_bridge_request(msg, &env, client->session_id, client->handle_id, client->in_flight_txn, extra);
+			if(extra != NULL)
+				json_decref(extra);
+			json_decref(msg);
+			client->in_flight = TRUE;
+		}
+	}
+	janus_mutex_unlock(&client->mutex);
+	if(request != NULL)
+		convene_client_to_core(client, request);
+}
+
+/* Handles one complete text frame. Service thread. */
+static void convene_client_frame(convene_client *client, const char *text, size_t len) {
+	cv_error err = { CV_OK, NULL };
+	json_t *msg = cv_envelope_load(text, len, convene_tcfg.max_json_depth, &err);
+	if(msg == NULL) {
+		convene_client_queue(client, cv_error_frame(err.code, err.message, NULL));
+		return;
+	}
+	cv_envelope env;
+	if(!cv_envelope_parse(msg, &env, &err)) {
+		convene_client_queue(client, cv_error_frame(err.code, err.message, env.request_id));
+		json_decref(msg);
+		return;
+	}
+	janus_mutex_lock(&client->mutex);
+	if(client->state == CONVENE_CLIENT_UNAUTHORIZED || client->state == CONVENE_CLIENT_FAILED) {
+		janus_mutex_unlock(&client->mutex);
+		json_decref(msg);
+		return;
+	}
+	if(g_queue_get_length(client->pending) >= convene_tcfg.max_pending) {
+		convene_client_queue_locked(client, cv_error_frame(CV_ERR_RATE_LIMITED,
+			"too many messages waiting for the server", env.request_id));
+		janus_mutex_unlock(&client->mutex);
+		json_decref(msg);
+		convene_transport_wake(client);
+		return;
+	}
+	g_queue_push_tail(client->pending, msg);
+	janus_mutex_unlock(&client->mutex);
+	convene_client_pump(client);
+}
+
+void convene_client_receive(convene_client *client, const void *in, size_t len, gboolean final, gboolean binary) {
+	if(!client->rx_too_large) {
+		if(client->rx_len + len > convene_tcfg.max_frame_size) {
+			client->rx_too_large = TRUE;
+			g_free(client->rx);
+			client->rx = NULL;
+			client->rx_len = 0;
+		} else {
+			client->rx = g_realloc(client->rx, client->rx_len + len + 1);
+			memcpy(client->rx + client->rx_len, in, len);
+			client->rx_len += len;
+		}
+	}
+	if(!final)
+		return;
+	if(client->rx_too_large) {
+		convene_client_queue(client, cv_error_frame(CV_ERR_TOO_LARGE, "frame over the size limit", NULL));
+	} else if(binary) {
+		convene_client_queue(client, cv_error_frame(CV_ERR_BAD_REQUEST, "binary frames are not supported: send JSON text", NULL));
+	} else {
+		convene_client_frame(client, client->rx ? client->rx : "", client->rx_len);
+	}
+	g_free(client->rx);
+	client->rx = NULL;
+	client->rx_len = 0;
+	client->rx_too_large = FALSE;
+}
+
+int convene_client_writable(convene_client *client) {
+	janus_mutex_lock(&client->mutex);
+	convene_out *out = g_queue_pop_head(client->outgoing);
+	gboolean more = !g_queue_is_empty(client->outgoing);
+	int close_code = client->close_code;
+	char reason[sizeof(client->close_reason)];
+	g_strlcpy(reason, client->close_reason, sizeof(reason));
+	janus_mutex_unlock(&client->mutex);
+	if(out != NULL) {
+		int written = lws_write(client->wsi, out->buf + LWS_PRE, out->len, LWS_WRITE_TEXT);
+		g_free(out);
+		if(written < 0)
+			return -1;
+		if(more || close_code != 0)
+			lws_callback_on_writable(client->wsi);
+		return 0;
+	}
+	if(close_code != 0) {
+		lws_close_reason(client->wsi, (enum lws_close_status)close_code,
+			(unsigned char *)reason, strlen(reason));
+		return -1;
+	}
+	return 0;
+}
+
+void convene_client_closed(convene_client *client) {
+	client->wsi = NULL;
+	g_atomic_int_set(&client->destroyed, 1);
+	janus_mutex_lock(&client->mutex);
+	gboolean had_session = client->session_id != 0;
+	janus_mutex_unlock(&client->mutex);
+	/* The core destroys the sessions this socket created: the plugin sees
+	 * the handle go and tells the room */
+	if(had_session)
+		convene_core->transport_gone(&convene_transport, client->ts);
+	janus_transport_session_destroy(client->ts);
+}
+
+/* The core's reply to our own create/attach requests. Caller holds no lock. */
+static void convene_client_setup_reply(convene_client *client, const char *kind, const char *txn, json_t *message) {
+	guint64 id = (guint64)json_integer_value(json_object_get(json_object_get(message, "data"), "id"));
+	gboolean ok = strcmp(kind, "success") == 0 && id != 0;
+	json_t *request = NULL;
+	janus_mutex_lock(&client->mutex);
+	if(!ok) {
+		JANUS_LOG(LOG_ERR, "[convene-ws] %s: the core refused %s: %s\n", client->peer, txn,
+			json_string_value(json_object_get(json_object_get(message, "error"), "reason")));
+		client->state = CONVENE_CLIENT_FAILED;
+		convene_client_close_locked(client, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "Server unavailable");
+	} else if(strcmp(txn, CONVENE_TXN_CREATE) == 0) {
+		client->session_id = id;
+		if(g_atomic_int_get(&client->destroyed)) {
+			/* The socket went while the session was being created */
+			request = json_pack("{sssssI}", "janus", "destroy", "transaction", CONVENE_TXN_DESTROY,
+				"session_id", (json_int_t)id);
+		} else {
+			client->state = CONVENE_CLIENT_ATTACHING;
+			request = json_pack("{sssssssI}", "janus", "attach", "plugin", CONVENE_PLUGIN_PACKAGE,
+				"transaction", CONVENE_TXN_ATTACH, "session_id", (json_int_t)id);
+		}
+	} else {
+		client->handle_id = id;
+		client->state = CONVENE_CLIENT_READY;
+	}
+	janus_mutex_unlock(&client->mutex);
+	if(!ok)
+		convene_transport_wake(client);
+	if(request != NULL)
+		convene_client_to_core(client, request);
+	convene_client_pump(client);
+}
+
+void convene_client_from_core(convene_client *client, json_t *message) {
+	const char *kind = json_string_value(json_object_get(message, "janus"));
+	const char *txn = json_string_value(json_object_get(message, "transaction"));
+	if(kind == NULL) {
+		json_decref(message);
+		return;
+	}
+	if(txn != NULL && (strcmp(txn, CONVENE_TXN_CREATE) == 0 || strcmp(txn, CONVENE_TXN_ATTACH) == 0)) {
+		convene_client_setup_reply(client, kind, txn, message);
+		json_decref(message);
+		return;
+	}
+	/* The reply to the request in flight: the next one may go */
+	gboolean reply = !strcmp(kind, "ack") || !strcmp(kind, "success") || !strcmp(kind, "error");
+	if(reply && txn != NULL) {
+		janus_mutex_lock(&client->mutex);
+		gboolean ours = client->in_flight && strcmp(txn, client->in_flight_txn) == 0;
+		if(ours) {
+			client->in_flight = FALSE;
+			if(strcmp(kind, "error") == 0)
+				convene_client_queue_locked(client, cv_bridge_error_frame(message, client->in_flight_request_id));
+		}
+		janus_mutex_unlock(&client->mutex);
+		if(ours) {
+			if(strcmp(kind, "error") == 0)
+				convene_transport_wake(client);
+			convene_client_pump(client);
+		}
+		json_decref(message);
+		return;
+	}
+	json_t *frame = cv_bridge_frame(message);
+	json_decref(message);
+	if(frame == NULL)
+		return;
+	janus_mutex_lock(&client->mutex);
+	/* A kicked client is disconnected once it has read why */
+	if(strcmp(json_string_value(json_object_get(frame, "type")), "kicked") == 0)
+		convene_client_close_locked(client, 4000, "Kicked");
+	convene_client_queue_locked(client, frame);
+	janus_mutex_unlock(&client->mutex);
+	convene_transport_wake(client);
+}
+
+void convene_client_session_over(convene_client *client, guint64 session_id) {
+	janus_mutex_lock(&client->mutex);
+	gboolean ours = client->session_id == session_id;
+	if(ours) {
+		client->state = CONVENE_CLIENT_FAILED;
+		convene_client_close_locked(client, LWS_CLOSE_STATUS_GOINGAWAY, "Session over");
+	}
+	janus_mutex_unlock(&client->mutex);
+	if(ours)
+		convene_transport_wake(client);
+}
+
+void convene_client_keepalive(convene_client *client) {
+	janus_mutex_lock(&client->mutex);
+	guint64 session_id = client->state == CONVENE_CLIENT_READY ? client->session_id : 0;
+	janus_mutex_unlock(&client->mutex);
+	if(session_id != 0 && !g_atomic_int_get(&client->destroyed))
+		convene_client_to_core(client, json_pack("{sssssI}", "janus", "keepalive",
+			"transaction", CONVENE_TXN_KEEPALIVE, "session_id", (json_int_t)session_id));
+}

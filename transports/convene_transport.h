@@ -1,0 +1,117 @@
+/*
+ * convene_transport.h - the transport's shared types. Not a public header:
+ * only the transport's own files include it.
+ *
+ * Objects and ownership
+ *   convene_client   one per WebSocket. Its memory belongs to its
+ *                    janus_transport_session (ts): freed by the ts's p_free
+ *                    when the core and the transport have both let go, so a
+ *                    core thread holding a ts may always touch the client
+ *                    (under client->mutex, after checking `destroyed`).
+ *
+ * Threads
+ *   The lws service thread owns every `struct lws *`: only it reads
+ *   client->wsi, writes frames and closes sockets. Janus core threads call
+ *   send_message: they only queue a frame under client->mutex, flag the
+ *   client and wake the service thread with lws_cancel_service().
+ *
+ * Lock order: clients_mutex -> client->mutex. The core is never called with
+ * client->mutex held.
+ */
+#ifndef CONVENE_TRANSPORT_H
+#define CONVENE_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+
+#include <debug.h>
+#include <mutex.h>
+#include <refcount.h>
+#include <transports/transport.h>
+
+#include "cv_jwt.h"
+
+#define CONVENE_TRANSPORT_PACKAGE "janus.transport.convene"
+#define CONVENE_PLUGIN_PACKAGE "janus.plugin.convene"
+
+/* --- configuration (janus.transport.convene.jcfg) ------------------------- */
+typedef struct convene_transport_config {
+	int port;					/* 8090 */
+	char *bind_address;			/* NULL: all interfaces */
+	char *ws_path;				/* "/ws/webrtc" */
+	char *html_folder;			/* static files served at "/", NULL: none */
+	gboolean auth_none;			/* auth = "none" */
+	cv_jwt_key jwt_key;			/* HS256 secret (owned) */
+	int64_t jwt_clock_skew;		/* seconds */
+	size_t max_frame_size;		/* bytes, 65536 */
+	int max_json_depth;			/* 32 */
+	unsigned int max_pending;	/* client frames waiting for the core, 256 */
+	int keepalive_interval;		/* seconds between Janus keepalives, 20 */
+} convene_transport_config;
+
+extern convene_transport_config convene_tcfg;
+extern janus_transport_callbacks *convene_core;
+extern janus_transport convene_transport;
+
+/* --- clients (convene_client.c) ------------------------------------------- */
+typedef enum convene_client_state {
+	CONVENE_CLIENT_UNAUTHORIZED,	/* closing with 1008 */
+	CONVENE_CLIENT_CREATING,		/* Janus session being created */
+	CONVENE_CLIENT_ATTACHING,		/* plugin handle being attached */
+	CONVENE_CLIENT_READY,
+	CONVENE_CLIENT_FAILED,			/* the core refused us: closing */
+} convene_client_state;
+
+typedef struct convene_client {
+	struct lws *wsi;				/* service thread only; NULL once closed */
+	janus_transport_session *ts;
+	char peer[64];					/* remote address, for logs */
+	char *token;					/* the verified token, handed to the plugin on join */
+
+	janus_mutex mutex;				/* guards the fields below */
+	convene_client_state state;
+	guint64 session_id, handle_id;
+	GQueue *pending;				/* json_t client frames waiting for their turn */
+	gboolean in_flight;				/* one Janus request at a time, for ordering */
+	char in_flight_txn[32];
+	json_t *in_flight_request_id;	/* to echo on a core error */
+	guint64 next_txn;
+	GQueue *outgoing;				/* convene_out frames to write */
+	int close_code;					/* when set: close after the queue drains */
+	char close_reason[64];
+	volatile gint wants_write;		/* service thread must request writable */
+	volatile gint destroyed;		/* the socket is gone */
+
+	/* receive assembly: service thread only */
+	char *rx;
+	size_t rx_len;
+	gboolean rx_too_large;
+} convene_client;
+
+/* Creates the client of a just-established socket; token is the verified
+ * token or NULL. Starts the Janus session unless unauthorized. Service thread. */
+convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token, gboolean authorized);
+/* Appends received bytes; at the end of a message, handles the frame.
+ * Service thread. */
+void convene_client_receive(convene_client *client, const void *in, size_t len, gboolean final, gboolean binary);
+/* Writes the next queued frame or closes; returns -1 to close the socket.
+ * Service thread. */
+int convene_client_writable(convene_client *client);
+/* The socket closed: tells the core, releases the client. Service thread. */
+void convene_client_closed(convene_client *client);
+/* A Janus message for this client (send_message). Steals message. Any thread. */
+void convene_client_from_core(convene_client *client, json_t *message);
+/* The core ended the client's Janus session. Any thread. */
+void convene_client_session_over(convene_client *client, guint64 session_id);
+/* Sends a Janus keepalive for a ready client. Any thread. */
+void convene_client_keepalive(convene_client *client);
+
+/* --- the registry and service (janus_convene_transport.c) ----------------- */
+/* Flags the client for writing and wakes the service thread. Any thread. */
+void convene_transport_wake(convene_client *client);
+
+#endif
