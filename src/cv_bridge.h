@@ -8,8 +8,9 @@
  *   client frame                               Janus request
  *   offer/answer to the server (no target,     message, body = frame without
  *     or targetUserId "sfu")                     `data`, jsep = data
- *   ice-candidate to the server                trickle, candidate = data
- *                                                ({completed:true} for null)
+ *   ice-candidate to the server                trickle, candidate = {candidate,
+ *                                                sdpMid?, sdpMLineIndex?} of data
+ *                                                ({completed:true} for null or "")
  *   anything else                              message, body = frame
  *
  *   Janus message                              client frame

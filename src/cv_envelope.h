@@ -60,7 +60,8 @@ typedef struct cv_envelope {
 
 /* Parses frame text (not NUL-terminated) into a JSON object. On failure
  * returns NULL and fills err (400: not JSON, not an object). Limits the
- * nesting depth to max_depth (0: no limit beyond jansson's own). The caller
+ * nesting depth to max_depth (0: no limit beyond jansson's own); the frame's
+ * own object counts as depth 1. The caller
  * owns the returned reference. */
 json_t *cv_envelope_load(const char *text, size_t len, int max_depth, cv_error *err);
 

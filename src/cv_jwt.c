@@ -116,7 +116,9 @@ static bool cv_jwt_claims(json_t *payload, int64_t now_s, int64_t skew_s, cv_cla
 	if(!json_is_integer(exp))
 		return cv_jwt_fail(err, "token has no integer exp");
 	claims->exp = json_integer_value(exp);
-	if(now_s >= claims->exp + skew_s)
+	/* Expired when now_s >= exp + skew_s, written so that the token's exp
+	 * (up to INT64_MAX) is never part of a sum that can overflow */
+	if(claims->exp <= now_s - skew_s)
 		return cv_jwt_fail(err, "token expired");
 	json_t *nbf = json_object_get(payload, "nbf");
 	if(nbf != NULL) {

@@ -62,7 +62,7 @@ cv_grants cv_grants_default(void);
 /* Verifies token against keys at time now_s (seconds), allowing skew_s
  * seconds of clock difference for exp and nbf. On success fills claims and
  * returns true; on failure returns false with err->code 401 and a static
- * message ("token expired", "bad signature", ...). */
+ * message ("token expired", "bad token signature", ...). */
 bool cv_jwt_verify(const char *token, const cv_jwt_key *keys, size_t n_keys,
 	int64_t now_s, int64_t skew_s, cv_claims *claims, cv_error *err);
 

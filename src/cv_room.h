@@ -59,7 +59,9 @@ size_t cv_room_size(const cv_room *room);
 
 /* Adds user_id with its member pointer at the end of the list.
  * Returns CV_OK, CV_ERR_CONFLICT when the user is already a member (the
- * caller decides whether to replace), or CV_ERR_ROOM_FULL. */
+ * caller decides whether to replace; checked before the limit),
+ * CV_ERR_ROOM_FULL, CV_ERR_BAD_REQUEST for an invalid user id, or
+ * CV_ERR_INTERNAL when out of memory. */
 cv_error_code cv_room_add(cv_room *room, const char *user_id, void *member);
 /* Removes user_id; returns its member pointer, or NULL if absent. */
 void *cv_room_remove(cv_room *room, const char *user_id);
