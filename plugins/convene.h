@@ -34,10 +34,13 @@
 #include <refcount.h>
 #include <plugins/plugin.h>
 
+#include "convene_snap.h"
 #include "cv_envelope.h"
 #include "cv_errors.h"
 #include "cv_jwt.h"
 #include "cv_room.h"
+#include "cv_rtp.h"
+#include "cv_slots.h"
 
 #define CONVENE_VERSION 1
 #define CONVENE_VERSION_STRING "0.1.0"
@@ -54,7 +57,11 @@ typedef struct convene_config {
 	cv_create_policy create_policy;	/* who may create unconfigured rooms */
 	cv_topology default_topology;	/* for created rooms */
 	unsigned int default_max_participants;
+	unsigned int default_max_publishers;	/* 0: no limit */
 	json_t *ice_servers;			/* array handed to clients in `joined` */
+	char **audio_codecs;			/* preference order, NULL-terminated */
+	char **video_codecs;
+	gint64 pli_interval_us;			/* least time between keyframe requests to one stream */
 } convene_config;
 
 extern convene_config convene_cfg;
@@ -66,14 +73,60 @@ typedef struct convene_room {
 	char *id;
 	cv_room *members;			/* guarded by mutex; mutated on the handler thread */
 	gboolean configured;		/* from the config file: kept when empty */
+	unsigned int max_publishers;	/* 0: no limit */
 	char *description;
 	janus_mutex mutex;
 	volatile gint destroyed;
 	janus_refcount ref;
 } convene_room;
 
+/* --- SFU media (convene_forward.c, convene_negotiate.c, convene_sdp.c) ---- */
+typedef struct convene_session convene_session;
+
+/* One track a participant publishes: one PUBLISH m-line of its
+ * PeerConnection. Owned by its publisher session (and referenced by the
+ * session's publish table, by subscribers' slots and by forwards). */
+typedef struct convene_stream {
+	convene_session *owner;		/* weak: the owner outlives its streams' use */
+	char key[CV_SOURCE_KEY_MAX_LEN + 1];	/* "<userId>/<mid>": the source key */
+	int mindex;					/* the publisher's m-line index */
+	char mid[CV_MID_MAX_LEN + 1];
+	cv_media_kind kind;
+	char codec[16];				/* "opus", "vp8", "vp9", "h264", ... */
+	int pt;						/* the publisher's payload type */
+	char rtpmap[64];			/* "VP8/90000", "opus/48000/2" */
+	char *fmtp;					/* the publisher's fmtp for that codec, or NULL */
+	uint32_t clock_rate;
+	cv_video_codec vcodec;
+	char track_id[65];			/* the msid track id announced to subscribers */
+	convene_snap_cell subscribers;	/* convene_forward items */
+	convene_snap_reader rtp_reader;	/* the publisher's RTP thread only */
+	guint32 ssrc;				/* the SSRC being forwarded (RTP thread) */
+	janus_mutex pli_mutex;
+	cv_pli_pacer pli;
+	volatile gint active;		/* 0 once unpublished */
+	janus_refcount ref;
+} convene_stream;
+
+/* One subscriber of a stream: where its packets go. */
+typedef struct convene_forward {
+	convene_session *subscriber;	/* a reference */
+	struct convene_stream *source;	/* a reference: the stream it is fed from */
+	int mindex;					/* the subscriber's m-line */
+	volatile gint out_pt;		/* payload type negotiated with the subscriber */
+	cv_rtp_rewriter rewriter;	/* the source's RTP thread only */
+	gboolean wait_keyframe;		/* video: hold until a keyframe (RTP thread) */
+	janus_refcount ref;
+} convene_forward;
+
+/* Where a session's SDP negotiation stands (docs/negotiation.md). */
+typedef enum convene_nego_state {
+	CONVENE_NEGO_STABLE = 0,
+	CONVENE_NEGO_SERVER_OFFERED,	/* our offer is out, waiting for the answer */
+} convene_nego_state;
+
 /* --- sessions ------------------------------------------------------------ */
-typedef struct convene_session {
+struct convene_session {
 	janus_plugin_session *handle;
 	janus_mutex mutex;			/* guards the identity fields below for readers off the handler thread */
 	char *user_id;				/* NULL until joined */
@@ -83,9 +136,29 @@ typedef struct convene_session {
 	gboolean audio_on, video_on;	/* announced mute state */
 	json_t *last_stats;			/* the client's last `stats` data */
 	gint64 joined_at;			/* monotonic us */
+	gboolean receive_only;		/* joined with publish {audio:false, video:false} */
+
+	/* SFU media: handler thread only, unless noted */
+	convene_nego_state nego;
+	gboolean renegotiate;		/* another server offer is due after this round */
+	gboolean has_pc;			/* an offer/answer round has started a PeerConnection */
+	cv_slot_table slots;		/* the negotiated m-lines */
+	cv_slot_table offered;		/* the m-lines of our outstanding offer */
+	GHashTable *streams;		/* mid -> convene_stream*, what this session publishes */
+	GHashTable *forwards;		/* mid -> convene_forward*, FORWARD slots being fed */
+	GHashTable *refused;		/* source keys the client rejected */
+	GHashTable *pt_map;			/* codec name -> payload type for this PeerConnection */
+	GHashTable *extmaps;		/* extension URI -> id for this PeerConnection */
+	volatile gint data_accepted;	/* the data channel m-line was accepted (atomic) */
+	guint64 sdp_sessid, sdp_version;	/* o= line of our SDPs */
+	convene_snap_cell publish_table;	/* index mindex -> convene_stream* (RTP/RTCP readers) */
+	convene_snap_reader rtp_reader;	/* this session's RTP thread only */
+	convene_snap_cell slot_sources;	/* index mindex -> convene_stream* fed to that slot */
+	volatile gint media_up;		/* setup_media seen, no hangup since */
+
 	volatile gint destroyed;
 	janus_refcount ref;
-} convene_session;
+};
 
 /* Rooms: init reads the configured rooms; deinit drops them all. */
 int convene_rooms_init(janus_config *config);
@@ -129,6 +202,59 @@ void convene_send_all(GPtrArray *sessions, json_t *frame);
 /* The participant summary {userId, displayName, media:{audio, video}}. */
 json_t *convene_participant_json(convene_session *session);
 
+/* --- SFU media ------------------------------------------------------------ */
+/* convene_negotiate.c: the negotiation state machine (handler thread). */
+/* A client offer for the server: answers it, or ignores it on glare. */
+cv_error convene_nego_client_offer(convene_session *session, const char *transaction, json_t *jsep, json_t *request_id);
+/* A client answer to our offer. */
+cv_error convene_nego_client_answer(convene_session *session, json_t *jsep);
+/* The set of tracks this session should receive may have changed: offer
+ * now, or after the round in flight. */
+void convene_nego_refresh(convene_session *session);
+/* Asks every member of room except `except` to refresh. */
+void convene_nego_refresh_room(convene_room *room, convene_session *except);
+/* The PeerConnection is gone (hangup) or the session leaves: drops its
+ * streams, forwards and slots. Returns TRUE when it published anything
+ * (the room's others must refresh). */
+gboolean convene_nego_reset(convene_session *session);
+/* Frees the media state of a session being freed (no other thread). */
+void convene_media_free(convene_session *session);
+/* Initialises the media state of a new session. */
+void convene_media_init(convene_session *session);
+
+/* convene_sdp.c: SDP building with the Janus SDP utilities. */
+/* The answer to a client offer (sdp text); fills `next` with the slots the
+ * answer establishes and `published` with the new or kept PUBLISH streams
+ * (mid -> convene_stream*, references). Returns the answer SDP text
+ * (g_free) or NULL with err set. */
+char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t *simulcast,
+	cv_slot_table *next, GHashTable *published, cv_error *err);
+/* Our offer for the slot table `slots`; sources maps the FORWARD slots'
+ * source keys to their streams. NULL on failure. */
+char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GHashTable *sources);
+/* Reads a client answer: which of our m-lines it accepted. Fills
+ * accepted[i] and pts[i] (arrays of slots->count: the payload type the
+ * answer chose). FALSE with err when the answer does not match the offer. */
+gboolean convene_sdp_read_answer(convene_session *session, const char *answer_sdp,
+	const cv_slot_table *slots, gboolean *accepted, int *pts, cv_error *err);
+
+/* convene_forward.c: streams, forwards, the media callbacks. */
+convene_stream *convene_stream_new(convene_session *owner, int mindex, const char *mid, cv_media_kind kind);
+void convene_stream_unref(convene_stream *stream);
+convene_forward *convene_forward_new(convene_session *subscriber, int mindex, int out_pt, convene_stream *source);
+void convene_forward_unref(convene_forward *forward);
+/* Adds/removes a forward to/from a stream's subscriber snapshot. */
+void convene_stream_add_forward(convene_stream *stream, convene_forward *forward);
+void convene_stream_remove_forward(convene_stream *stream, convene_forward *forward);
+/* Asks a stream's publisher for a keyframe (paced). Any thread. */
+void convene_stream_request_keyframe(convene_stream *stream);
+/* Rebuilds the snapshots the media threads read from the session's tables. */
+void convene_media_publish_tables(convene_session *session);
+/* The media callbacks of the plugin. */
+void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *packet);
+void convene_media_incoming_rtcp(convene_session *session, janus_plugin_rtcp *packet);
+void convene_media_incoming_data(convene_session *session, janus_plugin_data *packet);
+
 /* --- requests (convene_requests.c) --------------------------------------- */
 /* Runs one client message on the handler thread: validation, dispatch by
  * the request table, error replies. Takes nothing: the caller keeps its
@@ -136,5 +262,7 @@ json_t *convene_participant_json(convene_session *session);
 void convene_request_handle(convene_session *session, const char *transaction, json_t *message, json_t *jsep);
 /* Takes a session out of its room after the handle went away. */
 void convene_request_gone(convene_session *session);
+/* Drops a session's media state after its PeerConnection closed. */
+void convene_request_hangup(convene_session *session);
 
 #endif

@@ -80,6 +80,10 @@ static cv_error convene_error(cv_error_code code, const char *message) {
 void convene_request_handle(convene_session *session, const char *transaction, json_t *message, json_t *jsep) {
 	convene_request req = { .session = session, .transaction = transaction, .message = message, .jsep = jsep };
 	cv_error err = { CV_OK, NULL };
+	/* An SDP for the server travels as the Janus jsep, not in `data` */
+	if(jsep != NULL && json_is_object(message) && json_object_get(message, "data") == NULL)
+		json_object_set_new(message, "data", json_pack("{sOsO}", "type", json_object_get(jsep, "type"),
+			"sdp", json_object_get(jsep, "sdp")));
 	if(!cv_envelope_parse(message, &req.env, &err)) {
 		convene_send_error(session, transaction, err.code, err.message, req.env.request_id);
 		return;
@@ -124,14 +128,24 @@ static void convene_announce_left(convene_room *room, convene_session *leaver, c
 	json_decref(frame);
 }
 
-/* Takes a session out of its room and tells the others. Handler thread. */
+/* Takes a session out of its room and tells the others; in an SFU room its
+ * media goes too (the others renegotiate without its tracks). Handler
+ * thread. */
 static void convene_leave_room(convene_session *session, const char *reason) {
 	convene_room *room = session->room;
 	if(room == NULL)
 		return;
+	gboolean had_pc = session->has_pc;
+	gboolean published = convene_nego_reset(session);
 	convene_room_remove(room, session);
+	janus_mutex_lock(&session->mutex);
 	session->room = NULL;
+	janus_mutex_unlock(&session->mutex);
+	if(had_pc && !g_atomic_int_get(&session->destroyed))
+		convene_gateway->close_pc(session->handle);
 	convene_announce_left(room, session, reason);
+	if(published)
+		convene_nego_refresh_room(room, NULL);
 	JANUS_LOG(LOG_VERB, "[convene] %s left %s (%s)\n", session->user_id, room->id, reason);
 	convene_rooms_forget_if_empty(room);
 	convene_room_unref(room);
@@ -139,6 +153,17 @@ static void convene_leave_room(convene_session *session, const char *reason) {
 
 void convene_request_gone(convene_session *session) {
 	convene_leave_room(session, "disconnected");
+	convene_nego_reset(session);
+}
+
+void convene_request_hangup(convene_session *session) {
+	/* The PeerConnection is gone but the participant stays: its tracks
+	 * leave the others, it may offer again for a new PeerConnection */
+	if(!session->has_pc && g_hash_table_size(session->streams) == 0)
+		return;
+	gboolean published = convene_nego_reset(session);
+	if(published && session->room != NULL)
+		convene_nego_refresh_room(session->room, session);
 }
 
 /* Works out who is joining: the verified token's subject, or with auth =
@@ -211,6 +236,7 @@ static cv_error convene_handle_join(convene_request *req) {
 	session->grants = claims.grants;
 	session->audio_on = !json_is_false(json_object_get(publish, "audio"));
 	session->video_on = !json_is_false(json_object_get(publish, "video"));
+	session->receive_only = publish != NULL && !session->audio_on && !session->video_on;
 	session->joined_at = g_get_monotonic_time();
 	janus_mutex_unlock(&session->mutex);
 	cv_error_code added = convene_room_add(room, session);
@@ -219,7 +245,9 @@ static cv_error convene_handle_join(convene_request *req) {
 		convene_room_unref(room);
 		return convene_error(added, added == CV_ERR_ROOM_FULL ? "the room is full" : "cannot join this room");
 	}
+	janus_mutex_lock(&session->mutex);
 	session->room = room;	/* the reference from get_or_create */
+	janus_mutex_unlock(&session->mutex);
 
 	/* Reply to the joiner: who is here already */
 	GPtrArray *others = convene_room_others(room, session);
@@ -256,6 +284,9 @@ static cv_error convene_handle_join(convene_request *req) {
 	json_decref(hello);
 	convene_sessions_release(others);
 	JANUS_LOG(LOG_VERB, "[convene] %s joined %s\n", session->user_id, room->id);
+	/* A receive-only participant gets the server's offer right away; the
+	 * others offer first (their offer carries what they publish) */
+	convene_nego_refresh(session);
 	return convene_ok;
 }
 
@@ -305,9 +336,19 @@ static cv_error convene_handle_signal(convene_request *req) {
 	}
 	if(!to_server)
 		return convene_error(CV_ERR_BAD_REQUEST, "this is an SFU room: signal the server (targetUserId \"sfu\" or none)");
-	if(req->jsep != NULL)
-		convene_gateway->close_pc(session->handle);
-	return convene_error(CV_ERR_INTERNAL, "SFU media is not available on this server yet");
+	switch(req->env.type) {
+		case CV_MSG_OFFER:
+			if(req->jsep == NULL)
+				return convene_error(CV_ERR_BAD_REQUEST, "an offer to the server needs a jsep");
+			return convene_nego_client_offer(session, req->transaction, req->jsep, req->env.request_id);
+		case CV_MSG_ANSWER:
+			if(req->jsep == NULL)
+				return convene_error(CV_ERR_BAD_REQUEST, "an answer to the server needs a jsep");
+			return convene_nego_client_answer(session, req->jsep);
+		default:
+			/* Candidates for the server travel as Janus trickle requests */
+			return convene_error(CV_ERR_BAD_REQUEST, "send candidates for the server as a Janus trickle");
+	}
 }
 
 static cv_error convene_handle_relay(convene_request *req) {

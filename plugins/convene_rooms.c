@@ -43,6 +43,7 @@ static convene_room *convene_room_new(const char *id, cv_topology topology,
 	room->id = g_strdup(id);
 	room->members = members;
 	room->configured = configured;
+	room->max_publishers = convene_cfg.default_max_publishers;
 	janus_mutex_init(&room->mutex);
 	janus_refcount_init(&room->ref, convene_room_free);
 	return room;
@@ -55,6 +56,7 @@ static int convene_room_from_config(janus_config *config, janus_config_category 
 	janus_config_item *topology = janus_config_get(config, cat, janus_config_type_item, "topology");
 	janus_config_item *max = janus_config_get(config, cat, janus_config_type_item, "max_participants");
 	janus_config_item *desc = janus_config_get(config, cat, janus_config_type_item, "description");
+	janus_config_item *max_pub = janus_config_get(config, cat, janus_config_type_item, "max_publishers");
 	const char *room_id = (id && id->value) ? id->value : fallback_id;
 	cv_topology topo = convene_cfg.default_topology;
 	if(topology && topology->value && !cv_topology_parse(topology->value, &topo)) {
@@ -68,6 +70,7 @@ static int convene_room_from_config(janus_config *config, janus_config_category 
 		return -1;
 	}
 	room->description = g_strdup((desc && desc->value) ? desc->value : room_id);
+	room->max_publishers = (max_pub && max_pub->value) ? (unsigned int)atoi(max_pub->value) : convene_cfg.default_max_publishers;
 	janus_mutex_lock(&rooms_mutex);
 	g_hash_table_insert(rooms, room->id, room);
 	janus_mutex_unlock(&rooms_mutex);
@@ -214,6 +217,7 @@ json_t *convene_rooms_describe(void) {
 		json_object_set_new(r, "roomId", json_string(room->id));
 		json_object_set_new(r, "topology", json_string(cv_topology_name(convene_room_topology(room))));
 		json_object_set_new(r, "maxParticipants", json_integer(convene_room_max_participants(room)));
+		json_object_set_new(r, "maxPublishers", json_integer(room->max_publishers));
 		json_object_set_new(r, "configured", json_boolean(room->configured));
 		json_t *members = json_array();
 		janus_mutex_lock(&room->mutex);

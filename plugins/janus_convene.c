@@ -52,6 +52,9 @@ static struct janus_plugin_result *convene_handle_message(janus_plugin_session *
 	char *transaction, json_t *message, json_t *jsep);
 static json_t *convene_handle_admin_message(json_t *message);
 static void convene_setup_media(janus_plugin_session *handle);
+static void convene_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *packet);
+static void convene_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *packet);
+static void convene_incoming_data(janus_plugin_session *handle, janus_plugin_data *packet);
 static void convene_hangup_media(janus_plugin_session *handle);
 static void convene_destroy_session(janus_plugin_session *handle, int *error);
 static json_t *convene_query_session(janus_plugin_session *handle);
@@ -73,6 +76,9 @@ janus_plugin convene_plugin =
 		.handle_message = convene_handle_message,
 		.handle_admin_message = convene_handle_admin_message,
 		.setup_media = convene_setup_media,
+		.incoming_rtp = convene_incoming_rtp,
+		.incoming_rtcp = convene_incoming_rtcp,
+		.incoming_data = convene_incoming_data,
 		.hangup_media = convene_hangup_media,
 		.destroy_session = convene_destroy_session,
 		.query_session = convene_query_session,
@@ -99,6 +105,7 @@ static janus_mutex sessions_mutex = JANUS_MUTEX_INITIALIZER;
 typedef enum convene_work_kind {
 	CONVENE_WORK_MESSAGE,	/* a client message */
 	CONVENE_WORK_GONE,		/* the handle was destroyed */
+	CONVENE_WORK_HANGUP,	/* the PeerConnection closed */
 	CONVENE_WORK_EXIT,		/* stop the thread */
 } convene_work_kind;
 
@@ -130,6 +137,7 @@ static void convene_session_free(const janus_refcount *ref) {
 	convene_session *session = janus_refcount_containerof(ref, convene_session, ref);
 	/* Drop the reference the core gave us with the handle */
 	janus_refcount_decrease(&session->handle->ref);
+	convene_media_free(session);
 	g_free(session->user_id);
 	g_free(session->display_name);
 	if(session->last_stats != NULL)
@@ -162,13 +170,41 @@ static const char *convene_config_string(janus_config *config, janus_config_cate
 	return (item && item->value) ? item->value : NULL;
 }
 
+/* Reads a codec preference list ("vp8,h264"): lower case, known names only. */
+static gboolean convene_config_codecs(janus_config *config, janus_config_category *general,
+		const char *key, char ***list) {
+	const char *value = convene_config_string(config, general, key);
+	if(value == NULL)
+		return TRUE;
+	static const char *known[] = { "opus", "g722", "pcmu", "pcma", "vp8", "vp9", "h264", "av1", NULL };
+	char **parts = g_strsplit(value, ",", -1);
+	for(int i = 0; parts[i] != NULL; i++) {
+		g_strstrip(parts[i]);
+		char *lower = g_ascii_strdown(parts[i], -1);
+		g_free(parts[i]);
+		parts[i] = lower;
+		if(!g_strv_contains(known, lower)) {
+			JANUS_LOG(LOG_ERR, "[convene] %s: unknown codec \"%s\"\n", key, lower);
+			g_strfreev(parts);
+			return FALSE;
+		}
+	}
+	g_strfreev(*list);
+	*list = parts;
+	return TRUE;
+}
+
 static int convene_config_load(janus_config *config) {
 	memset(&convene_cfg, 0, sizeof(convene_cfg));
 	convene_cfg.jwt_clock_skew = 30;
 	convene_cfg.create_policy = CV_CREATE_GRANT;
 	convene_cfg.default_topology = CV_TOPOLOGY_SFU;
 	convene_cfg.default_max_participants = 50;
+	convene_cfg.default_max_publishers = 0;
 	convene_cfg.ice_servers = json_array();
+	convene_cfg.audio_codecs = g_strsplit("opus", ",", -1);
+	convene_cfg.video_codecs = g_strsplit("vp8,h264,vp9", ",", -1);
+	convene_cfg.pli_interval_us = 500 * 1000;
 	if(config == NULL)
 		return 0;
 	janus_config_category *general = janus_config_get_create(config, NULL, janus_config_type_category, "general");
@@ -204,6 +240,15 @@ static int convene_config_load(janus_config *config) {
 	const char *max = convene_config_string(config, general, "default_max_participants");
 	if(max != NULL)
 		convene_cfg.default_max_participants = (unsigned int)atoi(max);
+	const char *max_pub = convene_config_string(config, general, "default_max_publishers");
+	if(max_pub != NULL)
+		convene_cfg.default_max_publishers = (unsigned int)atoi(max_pub);
+	if(!convene_config_codecs(config, general, "audio_codecs", &convene_cfg.audio_codecs) ||
+			!convene_config_codecs(config, general, "video_codecs", &convene_cfg.video_codecs))
+		return -1;
+	const char *pli = convene_config_string(config, general, "keyframe_interval_ms");
+	if(pli != NULL)
+		convene_cfg.pli_interval_us = (gint64)atoi(pli) * 1000;
 	return 0;
 }
 
@@ -261,6 +306,8 @@ static void convene_destroy(void) {
 	convene_rooms_deinit();
 	g_free((char *)convene_cfg.jwt_key.secret);
 	json_decref(convene_cfg.ice_servers);
+	g_strfreev(convene_cfg.audio_codecs);
+	g_strfreev(convene_cfg.video_codecs);
 	memset(&convene_cfg, 0, sizeof(convene_cfg));
 	g_atomic_int_set(&initialized, 0);
 	g_atomic_int_set(&stopping, 0);
@@ -308,6 +355,7 @@ static void convene_create_session(janus_plugin_session *handle, int *error) {
 	session->audio_on = TRUE;
 	session->video_on = TRUE;
 	janus_mutex_init(&session->mutex);
+	convene_media_init(session);
 	janus_refcount_init(&session->ref, convene_session_free);
 	handle->plugin_handle = session;
 	janus_mutex_lock(&sessions_mutex);
@@ -401,12 +449,54 @@ static json_t *convene_handle_admin_message(json_t *message) {
 	return response;
 }
 
+/* The session of a handle in a media callback, or NULL. The core only
+ * calls these while the handle is alive, and the session outlives it. */
+static convene_session *convene_media_session(janus_plugin_session *handle) {
+	if(handle == NULL || g_atomic_int_get(&handle->stopped) || g_atomic_int_get(&stopping))
+		return NULL;
+	convene_session *session = handle->plugin_handle;
+	if(session == NULL || g_atomic_int_get(&session->destroyed))
+		return NULL;
+	return session;
+}
+
 static void convene_setup_media(janus_plugin_session *handle) {
+	convene_session *session = convene_media_session(handle);
+	if(session == NULL)
+		return;
+	g_atomic_int_set(&session->media_up, 1);
 	JANUS_LOG(LOG_VERB, "[convene] PeerConnection up\n");
 }
 
+static void convene_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *packet) {
+	convene_session *session = convene_media_session(handle);
+	if(session != NULL)
+		convene_media_incoming_rtp(session, packet);
+}
+
+static void convene_incoming_rtcp(janus_plugin_session *handle, janus_plugin_rtcp *packet) {
+	convene_session *session = convene_media_session(handle);
+	if(session != NULL)
+		convene_media_incoming_rtcp(session, packet);
+}
+
+static void convene_incoming_data(janus_plugin_session *handle, janus_plugin_data *packet) {
+	convene_session *session = convene_media_session(handle);
+	if(session != NULL)
+		convene_media_incoming_data(session, packet);
+}
+
 static void convene_hangup_media(janus_plugin_session *handle) {
+	convene_session *session = convene_session_get(handle);
+	if(session == NULL)
+		return;
+	g_atomic_int_set(&session->media_up, 0);
 	JANUS_LOG(LOG_VERB, "[convene] PeerConnection closed\n");
+	/* The handler thread drops the media state, in order with messages */
+	convene_work *work = g_malloc0(sizeof(convene_work));
+	work->kind = CONVENE_WORK_HANGUP;
+	work->session = session;
+	g_async_queue_push(work_queue, work);
 }
 
 /* The handler thread: runs queued messages and disconnects in order. */
@@ -418,6 +508,8 @@ static void *convene_handler(void *data) {
 			break;
 		if(work->kind == CONVENE_WORK_GONE) {
 			convene_request_gone(work->session);
+		} else if(work->kind == CONVENE_WORK_HANGUP) {
+			convene_request_hangup(work->session);
 		} else if(!g_atomic_int_get(&work->session->destroyed)) {
 			convene_request_handle(work->session, work->transaction, work->message, work->jsep);
 		}

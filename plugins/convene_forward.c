@@ -1,0 +1,316 @@
+/*
+ * convene_forward.c - publisher streams, their subscribers, and the media
+ * callbacks: RTP forwarding, keyframe requests, data channel relay.
+ *
+ * Hot path (incoming_rtp, on the publisher's Janus loop thread):
+ *   publish table snapshot -> the stream of this m-line
+ *   -> the stream's subscriber snapshot -> for each forward: rewrite
+ *      seq/ts/pt in place, relay_rtp to the subscriber's handle
+ *   -> restore the header.
+ * Both snapshots are read through single-thread readers: one atomic load per
+ * packet when nothing changed, never a global lock (convene_snap.h). The
+ * core copies each relayed packet, so rewriting the publisher's buffer in
+ * place, per subscriber, is safe.
+ *
+ * Keyframes: a video forward holds packets until a keyframe arrives and
+ * asks the publisher for one (PLI, paced per stream); a subscriber's own
+ * PLI/FIR is routed to the publisher of that m-line through the
+ * subscriber's slot-source snapshot.
+ *
+ * Data channels: a participant's text messages go to every other member's
+ * data channel (or one target), wrapped as {userId, data, ...} so the
+ * sender is known (docs/protocol.md, "Data channels").
+ */
+#include <string.h>
+
+#include "convene.h"
+#include "cv_rtcp.h"
+#include "cv_time.h"
+
+/* --- streams and forwards --------------------------------------------------- */
+
+static void convene_stream_free(const janus_refcount *ref) {
+	convene_stream *stream = janus_refcount_containerof(ref, convene_stream, ref);
+	convene_snap_cell_clear(&stream->subscribers);
+	convene_snap_reader_clear(&stream->rtp_reader);
+	janus_mutex_destroy(&stream->subscribers.mutex);
+	janus_mutex_destroy(&stream->pli_mutex);
+	g_free(stream->fmtp);
+	g_free(stream);
+}
+
+convene_stream *convene_stream_new(convene_session *owner, int mindex, const char *mid, cv_media_kind kind) {
+	convene_stream *stream = g_malloc0(sizeof(convene_stream));
+	stream->owner = owner;
+	stream->mindex = mindex;
+	g_strlcpy(stream->mid, mid, sizeof(stream->mid));
+	g_snprintf(stream->key, sizeof(stream->key), "%s/%s", owner->user_id ? owner->user_id : "?", mid);
+	stream->kind = kind;
+	convene_snap_cell_init(&stream->subscribers);
+	janus_mutex_init(&stream->pli_mutex);
+	cv_pli_pacer_init(&stream->pli, convene_cfg.pli_interval_us);
+	g_atomic_int_set(&stream->active, 1);
+	janus_refcount_init(&stream->ref, convene_stream_free);
+	return stream;
+}
+
+void convene_stream_unref(convene_stream *stream) {
+	if(stream != NULL)
+		janus_refcount_decrease(&stream->ref);
+}
+
+static void convene_forward_free(const janus_refcount *ref) {
+	convene_forward *forward = janus_refcount_containerof(ref, convene_forward, ref);
+	janus_refcount_decrease(&forward->subscriber->ref);
+	convene_stream_unref(forward->source);
+	g_free(forward);
+}
+
+convene_forward *convene_forward_new(convene_session *subscriber, int mindex, int out_pt, convene_stream *source) {
+	convene_forward *forward = g_malloc0(sizeof(convene_forward));
+	janus_refcount_increase(&subscriber->ref);
+	forward->subscriber = subscriber;
+	janus_refcount_increase(&source->ref);
+	forward->source = source;
+	forward->mindex = mindex;
+	g_atomic_int_set(&forward->out_pt, out_pt);
+	cv_rtp_rewriter_init(&forward->rewriter, source->clock_rate);
+	forward->wait_keyframe = source->kind == CV_KIND_VIDEO && source->vcodec != CV_CODEC_UNKNOWN;
+	janus_refcount_init(&forward->ref, convene_forward_free);
+	return forward;
+}
+
+void convene_forward_unref(convene_forward *forward) {
+	if(forward != NULL)
+		janus_refcount_decrease(&forward->ref);
+}
+
+static void convene_forward_release(gpointer item) {
+	convene_forward_unref(item);
+}
+
+static void convene_stream_release(gpointer item) {
+	convene_stream_unref(item);
+}
+
+/* Replaces a stream's subscriber snapshot with the current one plus `add`
+ * and minus `remove` (either may be NULL). Handler thread. */
+static void convene_stream_update_forwards(convene_stream *stream, convene_forward *add, convene_forward *remove) {
+	convene_snap *old = convene_snap_cell_get(&stream->subscribers);
+	guint old_len = old ? old->len : 0;
+	convene_snap *snap = convene_snap_new(old_len + (add ? 1 : 0), convene_forward_release);
+	guint n = 0;
+	for(guint i = 0; i < old_len; i++) {
+		convene_forward *f = old->items[i];
+		if(f == NULL || f == remove || f == add)
+			continue;
+		janus_refcount_increase(&f->ref);
+		snap->items[n++] = f;
+	}
+	if(add != NULL && g_atomic_int_get(&stream->active)) {
+		janus_refcount_increase(&add->ref);
+		snap->items[n++] = add;
+	}
+	snap->len = n;
+	convene_snap_unref(old);
+	convene_snap_cell_set(&stream->subscribers, snap);
+}
+
+void convene_stream_add_forward(convene_stream *stream, convene_forward *forward) {
+	convene_stream_update_forwards(stream, forward, NULL);
+}
+
+void convene_stream_remove_forward(convene_stream *stream, convene_forward *forward) {
+	convene_stream_update_forwards(stream, NULL, forward);
+}
+
+void convene_stream_request_keyframe(convene_stream *stream) {
+	if(stream == NULL || stream->kind != CV_KIND_VIDEO || !g_atomic_int_get(&stream->active))
+		return;
+	janus_mutex_lock(&stream->pli_mutex);
+	gboolean allowed = cv_pli_pacer_allow(&stream->pli, cv_mono_us());
+	janus_mutex_unlock(&stream->pli_mutex);
+	convene_session *owner = stream->owner;
+	if(allowed && owner != NULL && !g_atomic_int_get(&owner->destroyed) && g_atomic_int_get(&owner->media_up)) {
+		JANUS_LOG(LOG_HUGE, "[convene] PLI to %s\n", stream->key);
+		convene_gateway->send_pli_stream(owner->handle, stream->mindex);
+	}
+}
+
+void convene_media_publish_tables(convene_session *session) {
+	/* mindex -> own published stream */
+	int max_index = -1;
+	GHashTableIter iter;
+	gpointer value;
+	g_hash_table_iter_init(&iter, session->streams);
+	while(g_hash_table_iter_next(&iter, NULL, &value))
+		max_index = MAX(max_index, ((convene_stream *)value)->mindex);
+	convene_snap *table = NULL;
+	if(max_index >= 0) {
+		table = convene_snap_new((guint)max_index + 1, convene_stream_release);
+		g_hash_table_iter_init(&iter, session->streams);
+		while(g_hash_table_iter_next(&iter, NULL, &value)) {
+			convene_stream *stream = value;
+			janus_refcount_increase(&stream->ref);
+			table->items[stream->mindex] = stream;
+		}
+	}
+	convene_snap_cell_set(&session->publish_table, table);
+	/* mindex -> the source fed to that slot */
+	convene_snap *sources = NULL;
+	if(session->slots.count > 0 && g_hash_table_size(session->forwards) > 0) {
+		sources = convene_snap_new((guint)session->slots.count, convene_stream_release);
+		g_hash_table_iter_init(&iter, session->forwards);
+		while(g_hash_table_iter_next(&iter, NULL, &value)) {
+			convene_forward *forward = value;
+			if(forward->mindex >= 0 && (guint)forward->mindex < sources->len && sources->items[forward->mindex] == NULL) {
+				janus_refcount_increase(&forward->source->ref);
+				sources->items[forward->mindex] = forward->source;
+			}
+		}
+	}
+	convene_snap_cell_set(&session->slot_sources, sources);
+}
+
+/* --- RTP -------------------------------------------------------------------- */
+
+void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *packet) {
+	convene_snap *table = convene_snap_read(&session->rtp_reader, &session->publish_table);
+	if(table == NULL || packet->mindex < 0 || (guint)packet->mindex >= table->len)
+		return;
+	convene_stream *stream = table->items[packet->mindex];
+	if(stream == NULL || !g_atomic_int_get(&stream->active))
+		return;
+	uint8_t *buf = (uint8_t *)packet->buffer;
+	cv_rtp_header rtp;
+	if(!cv_rtp_parse(buf, packet->length, &rtp))
+		return;
+	/* One SSRC per stream is forwarded: the first seen, until it goes quiet */
+	if(stream->ssrc == 0)
+		stream->ssrc = rtp.ssrc;
+	if(rtp.ssrc != stream->ssrc) {
+		JANUS_LOG(LOG_HUGE, "[convene] %s: ignoring SSRC %u (forwarding %u)\n", stream->key, rtp.ssrc, stream->ssrc);
+		return;
+	}
+	convene_snap *subs = convene_snap_read(&stream->rtp_reader, &stream->subscribers);
+	if(subs == NULL || subs->len == 0)
+		return;
+	gboolean keyframe = stream->kind == CV_KIND_VIDEO &&
+		cv_rtp_is_keyframe(stream->vcodec, buf + rtp.header_len, rtp.payload_len);
+	int64_t now = cv_mono_us();
+	gboolean need_keyframe = FALSE;
+	for(guint i = 0; i < subs->len; i++) {
+		convene_forward *forward = subs->items[i];
+		convene_session *sub = forward->subscriber;
+		if(g_atomic_int_get(&sub->destroyed) || !g_atomic_int_get(&sub->media_up))
+			continue;
+		if(forward->wait_keyframe) {
+			if(!keyframe) {
+				need_keyframe = TRUE;
+				continue;
+			}
+			forward->wait_keyframe = FALSE;
+		}
+		uint16_t seq;
+		uint32_t ts;
+		cv_rtp_rewrite(&forward->rewriter, rtp.ssrc, rtp.seq, rtp.ts, now, &seq, &ts);
+		cv_rtp_set(buf, seq, ts, (uint8_t)g_atomic_int_get(&forward->out_pt));
+		janus_plugin_rtp out = {
+			.mindex = forward->mindex,
+			.video = packet->video,
+			.buffer = packet->buffer,
+			.length = packet->length,
+			.extensions = packet->extensions,
+		};
+		convene_gateway->relay_rtp(sub->handle, &out);
+	}
+	cv_rtp_set(buf, rtp.seq, rtp.ts, rtp.payload_type);
+	if(need_keyframe)
+		convene_stream_request_keyframe(stream);
+}
+
+/* --- RTCP ------------------------------------------------------------------- */
+
+void convene_media_incoming_rtcp(convene_session *session, janus_plugin_rtcp *packet) {
+	if(!packet->video || !cv_rtcp_wants_keyframe((const uint8_t *)packet->buffer, packet->length))
+		return;
+	/* A subscriber asks for a keyframe of what it receives on this m-line */
+	convene_snap *sources = convene_snap_cell_get(&session->slot_sources);
+	if(sources == NULL)
+		return;
+	if(packet->mindex >= 0 && (guint)packet->mindex < sources->len)
+		convene_stream_request_keyframe(sources->items[packet->mindex]);
+	convene_snap_unref(sources);
+}
+
+/* --- data channels ------------------------------------------------------------- */
+
+void convene_media_incoming_data(convene_session *session, janus_plugin_data *packet) {
+	if(packet->buffer == NULL || packet->length == 0)
+		return;
+	janus_mutex_lock(&session->mutex);
+	convene_room *room = session->room;
+	if(room != NULL)
+		janus_refcount_increase(&room->ref);
+	char *sender = g_strdup(session->user_id);
+	gboolean allowed = session->grants.data;
+	janus_mutex_unlock(&session->mutex);
+	if(room == NULL || sender == NULL || !allowed) {
+		convene_room_unref(room);
+		g_free(sender);
+		return;
+	}
+	/* What was sent: a text envelope {targetUserId?, data} or any payload */
+	json_t *payload = NULL;
+	char *target = NULL;
+	json_t *parsed = NULL;
+	if(!packet->binary) {
+		parsed = json_loadb(packet->buffer, packet->length, JSON_REJECT_DUPLICATES, NULL);
+		if(json_is_object(parsed) && json_object_get(parsed, "data") != NULL) {
+			payload = json_incref(json_object_get(parsed, "data"));
+			target = g_strdup(json_string_value(json_object_get(parsed, "targetUserId")));
+		}
+	}
+	json_t *msg = json_object();
+	json_object_set_new(msg, "userId", json_string(sender));
+	if(payload != NULL) {
+		json_object_set_new(msg, "data", payload);
+	} else if(packet->binary) {
+		gchar *b64 = g_base64_encode((const guchar *)packet->buffer, packet->length);
+		json_object_set_new(msg, "data", json_string(b64));
+		json_object_set_new(msg, "binary", json_true());
+		g_free(b64);
+	} else {
+		json_object_set_new(msg, "data", json_stringn(packet->buffer, packet->length));
+	}
+	if(target != NULL)
+		json_object_set_new(msg, "targetUserId", json_string(target));
+	json_object_set_new(msg, "timestamp", json_integer(cv_now_ms()));
+	json_decref(parsed);
+	char *text = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	size_t len = text ? strlen(text) : 0;
+	if(text != NULL && len <= G_MAXUINT16) {
+		GPtrArray *others = convene_room_others(room, session);
+		for(guint i = 0; i < others->len; i++) {
+			convene_session *other = g_ptr_array_index(others, i);
+			if(target != NULL && (other->user_id == NULL || strcmp(other->user_id, target) != 0))
+				continue;
+			if(!g_atomic_int_get(&other->media_up) || !g_atomic_int_get(&other->data_accepted))
+				continue;
+			janus_plugin_data out = {
+				.label = packet->label,
+				.protocol = packet->protocol,
+				.binary = FALSE,
+				.buffer = text,
+				.length = (uint16_t)len,
+			};
+			convene_gateway->relay_data(other->handle, &out);
+		}
+		convene_sessions_release(others);
+	}
+	free(text);
+	g_free(target);
+	convene_room_unref(room);
+	g_free(sender);
+}
