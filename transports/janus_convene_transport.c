@@ -208,6 +208,9 @@ static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return 0;
 		case LWS_CALLBACK_SERVER_WRITEABLE:
 			return pss->client ? convene_client_writable(pss->client) : 0;
+		case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+			/* The client's close answers ours: done, no echo */
+			return (pss->client && pss->client->close_sent) ? -1 : 0;
 		case LWS_CALLBACK_CLOSED: {
 			convene_client *client = pss->client;
 			if(client == NULL)
