@@ -85,6 +85,7 @@ typedef struct convene_session {
 	gint64 joined_at;			/* monotonic us */
 	GHashTable *mesh_answered;	/* mesh: user ids this session has answered */
 	GHashTable *mesh_offered;	/* mesh: user ids this session has sent an offer to */
+	GHashTable *mesh_offer_from;	/* mesh: user id -> when its offer reached this session (gint64*) */
 	GHashTable *mesh_held;		/* mesh: user id -> GQueue of held candidate frames */
 	volatile gint destroyed;
 	janus_refcount ref;
@@ -135,8 +136,8 @@ void convene_send_all(GPtrArray *sessions, json_t *frame);
 json_t *convene_participant_json(convene_session *session);
 
 /* --- mesh relay (convene_mesh.c), handler thread --------------------------- */
-/* Relays an offer/answer/ice-candidate frame from sender to target through
- * the first-offer gate (src/cv_mesh.h): sent now, held, or dropped. */
+/* Relays a frame from sender to target through the first-offer gate
+ * (src/cv_mesh.h): sent now, or held until the pair settles. */
 void convene_mesh_relay(convene_session *sender, convene_session *target, cv_msg_type type, json_t *frame);
 /* Forgets what session keeps about user_id (who left). */
 void convene_mesh_forget(convene_session *session, const char *user_id);

@@ -3,11 +3,12 @@
  * of a mesh room, with the first-offer gate of src/cv_mesh.h.
  *
  * Each session remembers, per peer user id, whether it has answered that
- * peer (mesh_answered), offered to it (mesh_offered), and which frames for
- * it are being held (mesh_held, in order). Held frames are released when
- * the pair becomes ready (an offer or answer changes the pair's state) or
- * when their window lapses (convene_mesh_tick, run by the handler thread
- * every 100 ms).
+ * peer (mesh_answered), offered to it (mesh_offered), when an offer of that
+ * peer was delivered to it (mesh_offer_from), and which frames for it are
+ * being held (mesh_held, in order). Held frames are released when the pair
+ * settles (an offer or answer changes the pair's state) or when a window
+ * lapses (convene_mesh_tick, run by the handler thread every 100 ms). A
+ * newcomer's answer makes its held offers stale: they are discarded.
  *
  * Handler thread only.
  */
@@ -23,13 +24,39 @@
 static GHashTable *mesh_holders = NULL;
 
 static cv_mesh_pair convene_mesh_pair(convene_session *sender, convene_session *target) {
+	gint64 *delivered = g_hash_table_lookup(sender->mesh_offer_from, target->user_id);
 	cv_mesh_pair pair = {
 		.sender_joined_us = sender->joined_at,
 		.target_joined_us = target->joined_at,
 		.sender_answered_target = g_hash_table_contains(sender->mesh_answered, target->user_id),
 		.target_offered_sender = g_hash_table_contains(target->mesh_offered, sender->user_id),
+		.target_offer_delivered_us = delivered ? *delivered : 0,
 	};
 	return pair;
+}
+
+/* Delivers one frame; an offer delivered is remembered at the target. */
+static void convene_mesh_deliver(convene_session *sender, convene_session *target, json_t *frame) {
+	convene_send(target, NULL, frame, NULL);
+	const char *type = json_string_value(json_object_get(frame, "type"));
+	if(type != NULL && strcmp(type, "offer") == 0 && !g_hash_table_contains(target->mesh_offer_from, sender->user_id))
+		g_hash_table_insert(target->mesh_offer_from, g_strdup(sender->user_id), g_memdup2(&(gint64){ g_get_monotonic_time() }, sizeof(gint64)));
+}
+
+/* The sender answered: the offers it holds for target are stale. */
+static void convene_mesh_discard_offers(convene_session *sender, convene_session *target) {
+	GQueue *held = g_hash_table_lookup(sender->mesh_held, target->user_id);
+	for(GList *l = held ? held->head : NULL; l != NULL; ) {
+		GList *next = l->next;
+		const char *type = json_string_value(json_object_get(l->data, "type"));
+		if(type != NULL && strcmp(type, "offer") == 0) {
+			json_decref(l->data);
+			g_queue_delete_link(held, l);
+		}
+		l = next;
+	}
+	if(held != NULL && g_queue_is_empty(held))
+		g_hash_table_remove(sender->mesh_held, target->user_id);
 }
 
 /* Delivers what sender holds for target, if the pair is ready now. */
@@ -42,7 +69,7 @@ static void convene_mesh_release(convene_session *sender, convene_session *targe
 		return;
 	json_t *frame;
 	while((frame = g_queue_pop_head(held)) != NULL) {
-		convene_send(target, NULL, frame, NULL);
+		convene_mesh_deliver(sender, target, frame);
 		json_decref(frame);
 	}
 	g_hash_table_remove(sender->mesh_held, target->user_id);
@@ -74,15 +101,14 @@ void convene_mesh_relay(convene_session *sender, convene_session *target, cv_msg
 		action = CV_MESH_HOLD;
 	if(type == CV_MSG_OFFER)
 		g_hash_table_add(sender->mesh_offered, g_strdup(target->user_id));
-	if(action == CV_MESH_DROP) {
-		JANUS_LOG(LOG_VERB, "[convene] mesh %s -> %s: the newcomer's offer crosses the member's, dropped\n",
-			sender->user_id, target->user_id);
-	} else if(action == CV_MESH_HOLD) {
+	if(action == CV_MESH_HOLD) {
 		convene_mesh_hold(sender, target->user_id, frame);
 	} else {
-		convene_send(target, NULL, frame, NULL);
-		if(type == CV_MSG_ANSWER)
+		convene_mesh_deliver(sender, target, frame);
+		if(type == CV_MSG_ANSWER) {
 			g_hash_table_add(sender->mesh_answered, g_strdup(target->user_id));
+			convene_mesh_discard_offers(sender, target);
+		}
 	}
 	/* The pair may be ready now, in either direction */
 	convene_mesh_release(sender, target);
@@ -92,12 +118,14 @@ void convene_mesh_relay(convene_session *sender, convene_session *target, cv_msg
 void convene_mesh_forget(convene_session *session, const char *user_id) {
 	g_hash_table_remove(session->mesh_answered, user_id);
 	g_hash_table_remove(session->mesh_offered, user_id);
+	g_hash_table_remove(session->mesh_offer_from, user_id);
 	g_hash_table_remove(session->mesh_held, user_id);
 }
 
 void convene_mesh_reset(convene_session *session) {
 	g_hash_table_remove_all(session->mesh_answered);
 	g_hash_table_remove_all(session->mesh_offered);
+	g_hash_table_remove_all(session->mesh_offer_from);
 	g_hash_table_remove_all(session->mesh_held);
 }
 

@@ -137,6 +137,7 @@ static void convene_session_free(const janus_refcount *ref) {
 	janus_refcount_decrease(&session->handle->ref);
 	g_hash_table_destroy(session->mesh_answered);
 	g_hash_table_destroy(session->mesh_offered);
+	g_hash_table_destroy(session->mesh_offer_from);
 	g_hash_table_destroy(session->mesh_held);
 	g_free(session->user_id);
 	g_free(session->display_name);
@@ -318,6 +319,7 @@ static void convene_create_session(janus_plugin_session *handle, int *error) {
 	janus_mutex_init(&session->mutex);
 	session->mesh_answered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	session->mesh_offered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	session->mesh_offer_from = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	session->mesh_held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, convene_held_free);
 	janus_refcount_init(&session->ref, convene_session_free);
 	handle->plugin_handle = session;

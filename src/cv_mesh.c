@@ -8,9 +8,11 @@ cv_mesh_action cv_mesh_gate(cv_msg_type type, const cv_mesh_pair *pair, int64_t 
 		return CV_MESH_RELAY;
 	if(pair->sender_joined_us > pair->target_joined_us) {
 		/* The sender is the newcomer */
-		if(pair->sender_answered_target || now_us - pair->sender_joined_us >= CV_MESH_NEWCOMER_WINDOW_US)
+		if(pair->sender_answered_target)
 			return CV_MESH_RELAY;
-		return type == CV_MSG_OFFER ? CV_MESH_DROP : CV_MESH_HOLD;
+		if(pair->target_offer_delivered_us > 0)
+			return now_us - pair->target_offer_delivered_us >= CV_MESH_NUDGE_US ? CV_MESH_RELAY : CV_MESH_HOLD;
+		return now_us - pair->sender_joined_us >= CV_MESH_NEWCOMER_WINDOW_US ? CV_MESH_RELAY : CV_MESH_HOLD;
 	}
 	if(pair->sender_joined_us < pair->target_joined_us) {
 		/* The sender was there first: wait until the newcomer is ready */

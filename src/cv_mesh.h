@@ -5,23 +5,25 @@
  * get `user-joined` and create the offer. Browser clients written like the
  * seed guide's example also offer from the newcomer's side (addTrack fires
  * negotiationneeded), so both sides of every new pair offer at once, with
- * no polite/impolite roles to settle it. The server settles it the way the
- * contract orders, by timing alone, so that such clients always converge:
+ * no perfect negotiation to settle it; clients that do have perfect
+ * negotiation may give either side the polite role. The server settles a
+ * new pair (earlier member M, newcomer N) by timing alone so that all of
+ * them converge:
  *
- *  - newcomer -> earlier member: until the newcomer has answered that
- *    member, its offers are dropped (the member's offer is the one that
- *    counts; the newcomer's browser rolls its own back when that arrives)
- *    and its ICE candidates are held, then delivered right after its
- *    answer;
- *  - earlier member -> newcomer: the member's offer and candidates are held
- *    until the newcomer has sent its own (dropped) offer to that member,
- *    which shows its page has a PeerConnection with local tracks, so the
- *    member's offer lands on a settled have-local-offer state instead of
- *    racing the newcomer's set-up.
+ *  - M -> N: M's offer and candidates are held until N has sent M an offer
+ *    (its page has a PeerConnection with local tracks, so M's offer lands
+ *    on a settled have-local-offer state), or CV_MESH_MEMBER_HOLD_US after
+ *    N joined for clients that never offer from the newcomer;
+ *  - N -> M: N's offers and candidates are held. If N answers M's offer (a
+ *    seed-style client rolls back implicitly, a polite one explicitly), the
+ *    held offers are stale: they are discarded and the held candidates are
+ *    delivered right after the answer. If N leaves M's offer unanswered for
+ *    CV_MESH_NUDGE_US (an impolite N ignores it), or M made no offer for
+ *    CV_MESH_NEWCOMER_WINDOW_US after N joined, everything held is
+ *    delivered in order and M (polite) answers N instead.
  *
- * Each rule lapses after its window, so clients that do wait for the
- * member's offer (and never offer from the newcomer) lose at most
- * CV_MESH_MEMBER_HOLD_US of set-up time, and nothing is held for ever.
+ * After N's first answer to M, or once the windows passed, the pair is
+ * relayed as sent, both ways.
  *
  * Pure logic: no Janus headers. Thread-safe (no state).
  */
@@ -33,15 +35,17 @@
 
 #include "cv_envelope.h"
 
-/* How long a newcomer's offers to a member are dropped, at most. */
-#define CV_MESH_NEWCOMER_WINDOW_US (5 * 1000000LL)
-/* How long a member's offer to a newcomer waits for the newcomer, at most. */
+/* How long a member's signalling to a newcomer waits for the newcomer's page. */
 #define CV_MESH_MEMBER_HOLD_US (1 * 1000000LL)
+/* How long a newcomer may leave the member's offer unanswered before its
+ * own offer is delivered instead. */
+#define CV_MESH_NUDGE_US (1 * 1000000LL)
+/* How long a newcomer's signalling waits when the member makes no offer. */
+#define CV_MESH_NEWCOMER_WINDOW_US (2 * 1000000LL)
 
 typedef enum cv_mesh_action {
-	CV_MESH_RELAY = 0,	/* deliver now */
-	CV_MESH_DROP,		/* a crossing offer from the newcomer: discard */
-	CV_MESH_HOLD,		/* keep, in order, until the pair is ready */
+	CV_MESH_RELAY = 0,	/* deliver now (and whatever is held before it) */
+	CV_MESH_HOLD,		/* keep, in order, until the pair is settled */
 } cv_mesh_action;
 
 /* What the server knows about one ordered pair sender -> target. */
@@ -50,10 +54,11 @@ typedef struct cv_mesh_pair {
 	int64_t target_joined_us;
 	bool sender_answered_target;	/* the sender has sent the target an answer */
 	bool target_offered_sender;		/* the target has sent the sender an offer */
+	int64_t target_offer_delivered_us;	/* when an offer of the target's reached the sender, 0: never */
 } cv_mesh_pair;
 
-/* What to do now (now_us) with an offer/answer/ice-candidate of `type`
- * from pair->sender to pair->target. Other types are always relayed. */
+/* Whether frames of `type` from pair->sender to pair->target go now or are
+ * held (now_us, monotonic). Only offers and candidates are ever held. */
 cv_mesh_action cv_mesh_gate(cv_msg_type type, const cv_mesh_pair *pair, int64_t now_us);
 
 #endif

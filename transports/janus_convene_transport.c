@@ -111,7 +111,8 @@ static int convene_t_config_load(janus_config *config) {
 	convene_tcfg.bind_address = config ? g_strdup(convene_t_config_string(config, general, "interface")) : NULL;
 	const char *path = config ? convene_t_config_string(config, general, "ws_path") : NULL;
 	convene_tcfg.ws_path = g_strdup(path ? path : "/ws/webrtc");
-	convene_tcfg.html_folder = config ? g_strdup(convene_t_config_string(config, general, "html_folder")) : NULL;
+	const char *html = config ? convene_t_config_string(config, general, "html_folder") : NULL;
+	convene_tcfg.html_folder = g_strdup(html ? html : CONVENE_HTML_DIR);
 	const char *auth = config ? convene_t_config_string(config, general, "auth") : NULL;
 	if(auth != NULL && strcmp(auth, "none") == 0) {
 		convene_tcfg.auth_none = TRUE;

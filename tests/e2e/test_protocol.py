@@ -636,7 +636,7 @@ async def _():
     check_eq(got, sent, "frames at b")
 
 
-@case("mesh first offer: a newcomer's crossing offer is dropped, its candidates wait for its answer")
+@case("mesh first offer: a newcomer that answers the member loses its crossing offer, its candidates follow its answer")
 async def _():
     await mesh_empty()
     ua, ub = uid("alice"), uid("bob")
@@ -662,6 +662,32 @@ async def _():
     await b.send({"type": "offer", "targetUserId": ua, "data": {"type": "offer", "sdp": SDP_OFFER}})
     f = await a.expect("offer")
     check_eq(f.get("userId"), ub, "a later offer from the newcomer")
+
+
+@case("mesh first offer: a newcomer that ignores the member's offer (impolite) gets its own offer through")
+async def _():
+    await mesh_empty()
+    ua, ub = uid("alice"), uid("bob")
+    a, b = await clients("a", "b")
+    await a.join(MESH, ua)
+    await b.join(MESH, ub)
+    await a.expect("user-joined", userId=ub)
+    cand = {"candidate": "candidate:9 1 udp 9 10.77.0.2 40009 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
+    await b.send({"type": "offer", "targetUserId": ua, "data": {"type": "offer", "sdp": SDP_OFFER}})
+    await b.send({"type": "ice-candidate", "targetUserId": ua, "data": cand})
+    await a.send({"type": "offer", "targetUserId": ub, "data": {"type": "offer", "sdp": SDP_OFFER}})
+    await b.expect("offer", userId=ua)
+    # bob does not answer: about a second later alice gets bob's offer, then its candidate
+    t0 = now_ms()
+    f1 = await a.recv(timeout=5)
+    f2 = await a.recv(timeout=5)
+    waited = now_ms() - t0
+    check_eq((f1.get("type"), f1.get("userId")), ("offer", ub), "first frame at alice")
+    check_eq((f2.get("type"), f2.get("data")), ("ice-candidate", cand), "second frame at alice")
+    check(500 <= waited <= 3000, f"bob's offer reached alice after {waited} ms (expected about 1 s)")
+    # alice, polite, answers: relayed at once
+    await a.send({"type": "answer", "targetUserId": ub, "data": {"type": "answer", "sdp": SDP_ANSWER}})
+    await b.expect("answer", userId=ua)
 
 
 @case("timestamp: every server frame (joined, user-joined, message, pong, error, left, user-left) has one")
