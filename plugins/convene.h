@@ -156,6 +156,10 @@ struct convene_session {
 	convene_snap_cell slot_sources;	/* index mindex -> convene_stream* fed to that slot */
 	volatile gint media_up;		/* setup_media seen, no hangup since */
 
+	GHashTable *mesh_answered;	/* mesh: user ids this session has answered */
+	GHashTable *mesh_offered;	/* mesh: user ids this session has sent an offer to */
+	GHashTable *mesh_offer_from;	/* mesh: user id -> when its offer reached this session (gint64*) */
+	GHashTable *mesh_held;		/* mesh: user id -> GQueue of held candidate frames */
 	volatile gint destroyed;
 	janus_refcount ref;
 };
@@ -176,6 +180,8 @@ void convene_rooms_forget_if_empty(convene_room *room);
 cv_error_code convene_room_add(convene_room *room, convene_session *session);
 /* Removes session from room (dropping that reference). */
 void convene_room_remove(convene_room *room, convene_session *session);
+/* The session in a room (any room) with user_id, with a reference, or NULL. */
+convene_session *convene_users_find(const char *user_id);
 /* The member with user_id, with a reference, or NULL. */
 convene_session *convene_room_find(convene_room *room, const char *user_id);
 /* A snapshot of the members other than except (which may be NULL), each
@@ -254,8 +260,21 @@ void convene_media_publish_tables(convene_session *session);
 void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *packet);
 void convene_media_incoming_rtcp(convene_session *session, janus_plugin_rtcp *packet);
 void convene_media_incoming_data(convene_session *session, janus_plugin_data *packet);
+/* --- mesh relay (convene_mesh.c), handler thread --------------------------- */
+/* Relays a frame from sender to target through the first-offer gate
+ * (src/cv_mesh.h): sent now, or held until the pair settles. */
+void convene_mesh_relay(convene_session *sender, convene_session *target, cv_msg_type type, json_t *frame);
+/* Forgets what session keeps about user_id (who left). */
+void convene_mesh_forget(convene_session *session, const char *user_id);
+/* Forgets everything session keeps (it left). */
+void convene_mesh_reset(convene_session *session);
+/* Releases held frames whose time came. */
+void convene_mesh_tick(void);
+void convene_mesh_deinit(void);
 
 /* --- requests (convene_requests.c) --------------------------------------- */
+/* Periodic work of the handler thread (every 100 ms). */
+void convene_requests_tick(void);
 /* Runs one client message on the handler thread: validation, dispatch by
  * the request table, error replies. Takes nothing: the caller keeps its
  * references to message and jsep. */

@@ -118,14 +118,31 @@ void convene_request_handle(convene_session *session, const char *transaction, j
 
 /* --- membership ---------------------------------------------------------------- */
 
-/* Tells the others in a room that user_id left, with reason. */
+/* Tells the others in a room that user_id left, with reason, and drops
+ * what they kept about it. */
 static void convene_announce_left(convene_room *room, convene_session *leaver, const char *reason) {
 	json_t *frame = convene_frame("user-left", room->id, leaver->user_id, NULL);
 	json_object_set_new(frame, "data", json_pack("{ss}", "reason", reason));
 	GPtrArray *others = convene_room_others(room, leaver);
+	for(guint i = 0; i < others->len; i++) {
+		convene_session *other = g_ptr_array_index(others, i);
+		convene_mesh_forget(other, leaver->user_id);
+	}
 	convene_send_all(others, frame);
 	convene_sessions_release(others);
 	json_decref(frame);
+}
+
+/* A session's identity lasts while it is in a room: after a leave (or a
+ * refused join) the next join establishes it again. */
+static void convene_session_forget_identity(convene_session *session) {
+	janus_mutex_lock(&session->mutex);
+	g_free(session->user_id);
+	session->user_id = NULL;
+	g_free(session->display_name);
+	session->display_name = NULL;
+	session->grants = cv_grants_default();
+	janus_mutex_unlock(&session->mutex);
 }
 
 /* Takes a session out of its room and tells the others; in an SFU room its
@@ -143,12 +160,18 @@ static void convene_leave_room(convene_session *session, const char *reason) {
 	janus_mutex_unlock(&session->mutex);
 	if(had_pc && !g_atomic_int_get(&session->destroyed))
 		convene_gateway->close_pc(session->handle);
+	convene_mesh_reset(session);
 	convene_announce_left(room, session, reason);
 	if(published)
 		convene_nego_refresh_room(room, NULL);
 	JANUS_LOG(LOG_VERB, "[convene] %s left %s (%s)\n", session->user_id, room->id, reason);
+	convene_session_forget_identity(session);
 	convene_rooms_forget_if_empty(room);
 	convene_room_unref(room);
+}
+
+void convene_requests_tick(void) {
+	convene_mesh_tick();
 }
 
 void convene_request_gone(convene_session *session) {
@@ -176,6 +199,8 @@ static cv_error convene_join_identity(convene_request *req, cv_claims *claims, g
 				convene_cfg.jwt_clock_skew, claims, &err))
 			return err;
 		*has_claims = TRUE;
+		if(strcmp(claims->sub, CV_SERVER_ID) == 0)
+			return convene_error(CV_ERR_FORBIDDEN, "\"sfu\" is reserved for the server");
 		if(req->env.user_id != NULL && strcmp(req->env.user_id, claims->sub) != 0)
 			return convene_error(CV_ERR_FORBIDDEN, "userId differs from the token's subject");
 		if(!cv_claims_allow_room(claims, req->env.room_id))
@@ -184,6 +209,8 @@ static cv_error convene_join_identity(convene_request *req, cv_claims *claims, g
 	}
 	if(!convene_cfg.auth_none)
 		return convene_error(CV_ERR_UNAUTHORIZED, "join needs a token");
+	if(req->env.user_id != NULL && strcmp(req->env.user_id, CV_SERVER_ID) == 0)
+		return convene_error(CV_ERR_BAD_REQUEST, "\"sfu\" is reserved for the server");
 	memset(claims, 0, sizeof(*claims));
 	claims->grants = cv_grants_default();
 	if(req->env.user_id != NULL)
@@ -193,13 +220,18 @@ static cv_error convene_join_identity(convene_request *req, cv_claims *claims, g
 	return convene_ok;
 }
 
-/* An older connection of the same user gives way to a new one (protocol,
- * "Reconnection"): it is told `kicked {reason:"replaced"}` and leaves. */
-static void convene_replace_previous(convene_room *room, const char *user_id) {
-	convene_session *previous = convene_room_find(room, user_id);
+/* An older connection of the same user, in any room, gives way to a new
+ * one (protocol, "Reconnection"): it is told `kicked {reason:"replaced"}`
+ * and leaves its room. */
+static void convene_replace_previous(const char *user_id) {
+	convene_session *previous = convene_users_find(user_id);
 	if(previous == NULL)
 		return;
-	json_t *frame = convene_frame("kicked", room->id, user_id, NULL);
+	if(previous->room == NULL) {
+		janus_refcount_decrease(&previous->ref);
+		return;
+	}
+	json_t *frame = convene_frame("kicked", previous->room->id, user_id, NULL);
 	json_object_set_new(frame, "data", json_pack("{ss}", "reason", "replaced"));
 	convene_send(previous, NULL, frame, NULL);
 	json_decref(frame);
@@ -220,7 +252,7 @@ static cv_error convene_handle_join(convene_request *req) {
 	convene_room *room = convene_rooms_get_or_create(req->env.room_id, may_create, &err);
 	if(room == NULL)
 		return err;
-	convene_replace_previous(room, claims.sub);
+	convene_replace_previous(claims.sub);
 
 	/* Identity and presence, then membership */
 	const char *name = claims.name[0] ? claims.name : NULL;
@@ -241,6 +273,7 @@ static cv_error convene_handle_join(convene_request *req) {
 	janus_mutex_unlock(&session->mutex);
 	cv_error_code added = convene_room_add(room, session);
 	if(added != CV_OK) {
+		convene_session_forget_identity(session);
 		convene_rooms_forget_if_empty(room);
 		convene_room_unref(room);
 		return convene_error(added, added == CV_ERR_ROOM_FULL ? "the room is full" : "cannot join this room");
@@ -292,19 +325,18 @@ static cv_error convene_handle_join(convene_request *req) {
 
 static cv_error convene_handle_leave(convene_request *req) {
 	convene_session *session = req->session;
-	char *room_id = g_strdup(session->room->id);
+	json_t *frame = convene_frame("left", session->room->id, session->user_id, req->env.request_id);
 	convene_leave_room(session, "left");
-	json_t *frame = convene_frame("left", room_id, session->user_id, req->env.request_id);
 	convene_send(session, req->transaction, frame, NULL);
 	json_decref(frame);
-	g_free(room_id);
 	return convene_ok;
 }
 
 /* --- relays ------------------------------------------------------------------ */
 
 /* Sends the client's message to one member as {type, roomId, userId: sender,
- * data}. 404 when the target is not in the sender's room. */
+ * targetUserId, data}. 404 when the target is not in the sender's room. In
+ * a mesh room the first-offer gate applies (convene_mesh.c). */
 static cv_error convene_relay_to(convene_request *req, const char *target_id) {
 	convene_session *session = req->session;
 	if(strcmp(target_id, session->user_id) == 0)
@@ -315,7 +347,12 @@ static cv_error convene_relay_to(convene_request *req, const char *target_id) {
 	json_t *frame = convene_frame(req->env.type_name, session->room->id, session->user_id, NULL);
 	json_object_set_new(frame, "targetUserId", json_string(target_id));
 	json_object_set(frame, "data", req->env.data ? req->env.data : json_null());
-	convene_send(target, NULL, frame, NULL);
+	if(convene_room_topology(session->room) == CV_TOPOLOGY_MESH)
+		convene_mesh_relay(session, target, req->env.type, frame);
+	else
+		convene_send(target, NULL, frame, NULL);
+	/* (`message` to one user in a mesh room goes through the same gate,
+	 * which only ever delays it behind held signalling) */
 	json_decref(frame);
 	janus_refcount_decrease(&target->ref);
 	return convene_ok;

@@ -18,6 +18,11 @@
 
 static GHashTable *rooms = NULL;	/* id -> convene_room (a reference) */
 static janus_mutex rooms_mutex = JANUS_MUTEX_INITIALIZER;
+/* user id -> the session in a room with it, server-wide (no reference: an
+ * entry lives exactly as long as that membership). Never held with another
+ * lock. */
+static GHashTable *users = NULL;
+static janus_mutex users_mutex = JANUS_MUTEX_INITIALIZER;
 
 static void convene_room_free(const janus_refcount *ref) {
 	convene_room *room = janus_refcount_containerof(ref, convene_room, ref);
@@ -80,6 +85,7 @@ static int convene_room_from_config(janus_config *config, janus_config_category 
 
 int convene_rooms_init(janus_config *config) {
 	rooms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)convene_room_unref);
+	users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if(config == NULL)
 		return 0;
 	GList *cats = janus_config_get_categories(config, NULL), *cl = cats;
@@ -99,6 +105,20 @@ void convene_rooms_deinit(void) {
 		g_hash_table_destroy(rooms);
 	rooms = NULL;
 	janus_mutex_unlock(&rooms_mutex);
+	janus_mutex_lock(&users_mutex);
+	if(users != NULL)
+		g_hash_table_destroy(users);
+	users = NULL;
+	janus_mutex_unlock(&users_mutex);
+}
+
+convene_session *convene_users_find(const char *user_id) {
+	janus_mutex_lock(&users_mutex);
+	convene_session *session = (users && user_id) ? g_hash_table_lookup(users, user_id) : NULL;
+	if(session != NULL)
+		janus_refcount_increase(&session->ref);
+	janus_mutex_unlock(&users_mutex);
+	return session;
 }
 
 convene_room *convene_rooms_lookup(const char *id) {
@@ -151,6 +171,11 @@ cv_error_code convene_room_add(convene_room *room, convene_session *session) {
 	if(res == CV_OK)
 		janus_refcount_increase(&session->ref);
 	janus_mutex_unlock(&room->mutex);
+	if(res == CV_OK) {
+		janus_mutex_lock(&users_mutex);
+		g_hash_table_insert(users, g_strdup(session->user_id), session);
+		janus_mutex_unlock(&users_mutex);
+	}
 	return res;
 }
 
@@ -160,8 +185,13 @@ void convene_room_remove(convene_room *room, convene_session *session) {
 	if(session->user_id != NULL && cv_room_find(room->members, session->user_id) == session)
 		member = cv_room_remove(room->members, session->user_id);
 	janus_mutex_unlock(&room->mutex);
-	if(member != NULL)
+	if(member != NULL) {
+		janus_mutex_lock(&users_mutex);
+		if(g_hash_table_lookup(users, member->user_id) == member)
+			g_hash_table_remove(users, member->user_id);
+		janus_mutex_unlock(&users_mutex);
 		janus_refcount_decrease(&member->ref);
+	}
 }
 
 convene_session *convene_room_find(convene_room *room, const char *user_id) {

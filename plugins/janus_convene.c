@@ -133,11 +133,20 @@ static void convene_work_free(convene_work *work) {
 	g_free(work);
 }
 
+/* A queue of held frames (mesh_held values). */
+static void convene_held_free(gpointer queue) {
+	g_queue_free_full(queue, (GDestroyNotify)json_decref);
+}
+
 static void convene_session_free(const janus_refcount *ref) {
 	convene_session *session = janus_refcount_containerof(ref, convene_session, ref);
 	/* Drop the reference the core gave us with the handle */
 	janus_refcount_decrease(&session->handle->ref);
 	convene_media_free(session);
+	g_hash_table_destroy(session->mesh_answered);
+	g_hash_table_destroy(session->mesh_offered);
+	g_hash_table_destroy(session->mesh_offer_from);
+	g_hash_table_destroy(session->mesh_held);
 	g_free(session->user_id);
 	g_free(session->display_name);
 	if(session->last_stats != NULL)
@@ -356,6 +365,10 @@ static void convene_create_session(janus_plugin_session *handle, int *error) {
 	session->video_on = TRUE;
 	janus_mutex_init(&session->mutex);
 	convene_media_init(session);
+	session->mesh_answered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	session->mesh_offered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	session->mesh_offer_from = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	session->mesh_held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, convene_held_free);
 	janus_refcount_init(&session->ref, convene_session_free);
 	handle->plugin_handle = session;
 	janus_mutex_lock(&sessions_mutex);
@@ -499,11 +512,23 @@ static void convene_hangup_media(janus_plugin_session *handle) {
 	g_async_queue_push(work_queue, work);
 }
 
-/* The handler thread: runs queued messages and disconnects in order. */
+/* How often the handler thread runs its timers (held mesh frames, ...). */
+#define CONVENE_TICK_US (100 * 1000)
+
+/* The handler thread: runs queued messages and disconnects in order, and
+ * its timers every CONVENE_TICK_US. */
 static void *convene_handler(void *data) {
 	JANUS_LOG(LOG_VERB, "[convene] handler thread started\n");
+	gint64 next_tick = g_get_monotonic_time() + CONVENE_TICK_US;
 	while(g_atomic_int_get(&initialized) && !g_atomic_int_get(&stopping)) {
-		convene_work *work = g_async_queue_pop(work_queue);
+		gint64 now = g_get_monotonic_time();
+		if(now >= next_tick) {
+			convene_requests_tick();
+			next_tick = now + CONVENE_TICK_US;
+		}
+		convene_work *work = g_async_queue_timeout_pop(work_queue, (guint64)MAX(next_tick - now, 1000));
+		if(work == NULL)
+			continue;
 		if(work == &exit_work)
 			break;
 		if(work->kind == CONVENE_WORK_GONE) {
@@ -522,6 +547,7 @@ static void *convene_handler(void *data) {
 			convene_request_gone(left->session);
 		convene_work_free(left);
 	}
+	convene_mesh_deinit();
 	JANUS_LOG(LOG_VERB, "[convene] handler thread stopped\n");
 	return NULL;
 }

@@ -172,6 +172,8 @@ static void convene_client_frame(convene_client *client, const char *text, size_
 }
 
 void convene_client_receive(convene_client *client, const void *in, size_t len, gboolean final, gboolean binary) {
+	if(client->close_sent)
+		return;	/* closing: nothing more is read */
 	if(!client->rx_too_large) {
 		if(client->rx_len + len > convene_tcfg.max_frame_size) {
 			client->rx_too_large = TRUE;
@@ -216,10 +218,24 @@ int convene_client_writable(convene_client *client) {
 			lws_callback_on_writable(client->wsi);
 		return 0;
 	}
-	if(close_code != 0) {
-		lws_close_reason(client->wsi, (enum lws_close_status)close_code,
-			(unsigned char *)reason, strlen(reason));
-		return -1;
+	if(close_code != 0 && !client->close_sent) {
+		/* Send the close frame ourselves and wait (a little) for the
+		 * client's: dropping TCP at once would lose the close code to a
+		 * reset whenever the client has sent anything meanwhile */
+		unsigned char frame[LWS_PRE + 4 + sizeof(client->close_reason)];
+		size_t reason_len = MIN(strlen(reason), (size_t)123);
+		/* A complete server close frame (RFC 6455 5.5.1): FIN + opcode 8,
+		 * unmasked length, status code, reason */
+		unsigned char *p = frame + LWS_PRE;
+		p[0] = 0x88;
+		p[1] = (unsigned char)(2 + reason_len);
+		p[2] = (unsigned char)(close_code >> 8);
+		p[3] = (unsigned char)(close_code & 0xff);
+		memcpy(p + 4, reason, reason_len);
+		client->close_sent = TRUE;
+		if(lws_write(client->wsi, p, 4 + reason_len, LWS_WRITE_RAW) < 0)
+			return -1;
+		lws_set_timeout(client->wsi, PENDING_TIMEOUT_CLOSE_ACK, 3);
 	}
 	return 0;
 }

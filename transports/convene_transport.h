@@ -86,7 +86,8 @@ typedef struct convene_client {
 	volatile gint wants_write;		/* service thread must request writable */
 	volatile gint destroyed;		/* the socket is gone */
 
-	/* receive assembly: service thread only */
+	/* service thread only */
+	gboolean close_sent;			/* our close frame is out: waiting for the client's */
 	char *rx;
 	size_t rx_len;
 	gboolean rx_too_large;
@@ -98,8 +99,9 @@ convene_client *convene_client_new(struct lws *wsi, const char *peer, const char
 /* Appends received bytes; at the end of a message, handles the frame.
  * Service thread. */
 void convene_client_receive(convene_client *client, const void *in, size_t len, gboolean final, gboolean binary);
-/* Writes the next queued frame or closes; returns -1 to close the socket.
- * Service thread. */
+/* Writes the next queued frame, or once the queue is empty and a close was
+ * asked for, the close frame (then the socket waits up to 3 s for the
+ * client's close). Returns -1 to drop the socket. Service thread. */
 int convene_client_writable(convene_client *client);
 /* The socket closed: tells the core, releases the client. Service thread. */
 void convene_client_closed(convene_client *client);

@@ -111,7 +111,8 @@ static int convene_t_config_load(janus_config *config) {
 	convene_tcfg.bind_address = config ? g_strdup(convene_t_config_string(config, general, "interface")) : NULL;
 	const char *path = config ? convene_t_config_string(config, general, "ws_path") : NULL;
 	convene_tcfg.ws_path = g_strdup(path ? path : "/ws/webrtc");
-	convene_tcfg.html_folder = config ? g_strdup(convene_t_config_string(config, general, "html_folder")) : NULL;
+	const char *html = config ? convene_t_config_string(config, general, "html_folder") : NULL;
+	convene_tcfg.html_folder = g_strdup(html ? html : CONVENE_HTML_DIR);
 	const char *auth = config ? convene_t_config_string(config, general, "auth") : NULL;
 	if(auth != NULL && strcmp(auth, "none") == 0) {
 		convene_tcfg.auth_none = TRUE;
@@ -208,6 +209,9 @@ static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return 0;
 		case LWS_CALLBACK_SERVER_WRITEABLE:
 			return pss->client ? convene_client_writable(pss->client) : 0;
+		case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+			/* The client's close answers ours: done, no echo */
+			return (pss->client && pss->client->close_sent) ? -1 : 0;
 		case LWS_CALLBACK_CLOSED: {
 			convene_client *client = pss->client;
 			if(client == NULL)

@@ -3,8 +3,8 @@
 // It follows the seed guide's browser example (join, `joined` -> peers,
 // `user-joined` -> the existing member offers, offers/answers/candidates
 // relayed by the server) and adds perfect negotiation so that two offers
-// crossing each other always converge: of two peers, the one with the
-// smaller user id is polite (rolls back its own offer).
+// crossing each other always converge: the newcomer is the polite side (it
+// rolls back its own offer), as the contract has the member offer first.
 //
 // The full client library (SFU rooms, reconnection, stats) replaces this in
 // html/js/convene.js; this file keeps the first demo dependency-free.
@@ -56,9 +56,10 @@ function setTileName(userId, name, media) {
         caption.textContent += ' (camera off)';
 }
 
-function createPeer(userId, name) {
+// polite: true towards members that were in the room before us
+function createPeer(userId, name, polite) {
     const pc = new RTCPeerConnection({ iceServers });
-    const peer = { pc, polite: selfId < userId, makingOffer: false, ignoreOffer: false, name };
+    const peer = { pc, polite, makingOffer: false, ignoreOffer: false, name };
     peers.set(userId, peer);
     for (const track of localStream.getTracks())
         pc.addTrack(track, localStream);
@@ -100,7 +101,7 @@ function closePeer(userId) {
 }
 
 async function onDescription(from, description) {
-    const peer = peers.get(from) || createPeer(from);
+    const peer = peers.get(from) || createPeer(from, undefined, true);
     const pc = peer.pc;
     const collision = description.type === 'offer' && (peer.makingOffer || pc.signalingState !== 'stable');
     peer.ignoreOffer = !peer.polite && collision;
@@ -134,12 +135,12 @@ const handlers = {
             setStatus(`${msg.roomId} is an SFU room: this page only does mesh calls for now`, true);
         // Existing members offer to us when they see user-joined
         for (const p of msg.data.participants || [])
-            createPeer(p.userId, p.displayName);
+            createPeer(p.userId, p.displayName, true);
         for (const p of msg.data.participants || [])
             setTileName(p.userId, p.displayName, p.media);
     },
     'user-joined'(msg) {
-        createPeer(msg.userId, msg.data && msg.data.displayName);
+        createPeer(msg.userId, msg.data && msg.data.displayName, false);
     },
     'user-left'(msg) {
         closePeer(msg.userId);
