@@ -102,6 +102,7 @@ typedef struct convene_stream {
 	convene_snap_cell subscribers;	/* convene_forward items */
 	convene_snap_reader rtp_reader;	/* the publisher's RTP thread only */
 	guint32 ssrc;				/* the SSRC being forwarded (RTP thread) */
+	gint64 ssrc_seen_us;		/* when it last sent (RTP thread) */
 	janus_mutex pli_mutex;
 	cv_pli_pacer pli;
 	volatile gint active;		/* 0 once unpublished */

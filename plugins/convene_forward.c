@@ -27,6 +27,10 @@
 #include "cv_rtcp.h"
 #include "cv_time.h"
 
+/* How long the forwarded SSRC of a stream must be quiet before another
+ * SSRC on the same m-line takes over. */
+#define CONVENE_SSRC_SWITCH_US (1000 * 1000)
+
 /* --- streams and forwards --------------------------------------------------- */
 
 static void convene_stream_free(const janus_refcount *ref) {
@@ -59,6 +63,13 @@ void convene_stream_unref(convene_stream *stream) {
 		janus_refcount_decrease(&stream->ref);
 }
 
+/* Whether we can tell this stream's keyframes (VP8, VP9, H.264): only then
+ * does a new forward hold packets until one. */
+static gboolean convene_stream_detects_keyframes(convene_stream *stream) {
+	return stream->kind == CV_KIND_VIDEO && (stream->vcodec == CV_CODEC_VP8 ||
+		stream->vcodec == CV_CODEC_VP9 || stream->vcodec == CV_CODEC_H264);
+}
+
 static void convene_forward_free(const janus_refcount *ref) {
 	convene_forward *forward = janus_refcount_containerof(ref, convene_forward, ref);
 	janus_refcount_decrease(&forward->subscriber->ref);
@@ -75,7 +86,7 @@ convene_forward *convene_forward_new(convene_session *subscriber, int mindex, in
 	forward->mindex = mindex;
 	g_atomic_int_set(&forward->out_pt, out_pt);
 	cv_rtp_rewriter_init(&forward->rewriter, source->clock_rate);
-	forward->wait_keyframe = source->kind == CV_KIND_VIDEO && source->vcodec != CV_CODEC_UNKNOWN;
+	forward->wait_keyframe = convene_stream_detects_keyframes(source);
 	janus_refcount_init(&forward->ref, convene_forward_free);
 	return forward;
 }
@@ -185,19 +196,30 @@ void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *pack
 	cv_rtp_header rtp;
 	if(!cv_rtp_parse(buf, packet->length, &rtp))
 		return;
-	/* One SSRC per stream is forwarded: the first seen, until it goes quiet */
-	if(stream->ssrc == 0)
-		stream->ssrc = rtp.ssrc;
-	if(rtp.ssrc != stream->ssrc) {
-		JANUS_LOG(LOG_HUGE, "[convene] %s: ignoring SSRC %u (forwarding %u)\n", stream->key, rtp.ssrc, stream->ssrc);
-		return;
-	}
+	/* One SSRC per stream is forwarded: the first seen, until it has been
+	 * quiet for a while and another one speaks (a new track, a restarted
+	 * sender); receivers then wait for the new source's keyframe */
+	int64_t now = cv_mono_us();
 	convene_snap *subs = convene_snap_read(&stream->rtp_reader, &stream->subscribers);
+	if(stream->ssrc == 0) {
+		stream->ssrc = rtp.ssrc;
+	} else if(rtp.ssrc != stream->ssrc) {
+		if(now - stream->ssrc_seen_us < CONVENE_SSRC_SWITCH_US) {
+			JANUS_LOG(LOG_HUGE, "[convene] %s: ignoring SSRC %u (forwarding %u)\n", stream->key, rtp.ssrc, stream->ssrc);
+			return;
+		}
+		JANUS_LOG(LOG_VERB, "[convene] %s: source SSRC %u -> %u\n", stream->key, stream->ssrc, rtp.ssrc);
+		stream->ssrc = rtp.ssrc;
+		for(guint i = 0; subs != NULL && i < subs->len; i++) {
+			convene_forward *forward = subs->items[i];
+			forward->wait_keyframe = convene_stream_detects_keyframes(stream);
+		}
+	}
+	stream->ssrc_seen_us = now;
 	if(subs == NULL || subs->len == 0)
 		return;
 	gboolean keyframe = stream->kind == CV_KIND_VIDEO &&
 		cv_rtp_is_keyframe(stream->vcodec, buf + rtp.header_len, rtp.payload_len);
-	int64_t now = cv_mono_us();
 	gboolean need_keyframe = FALSE;
 	for(guint i = 0; i < subs->len; i++) {
 		convene_forward *forward = subs->items[i];
