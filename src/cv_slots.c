@@ -79,7 +79,7 @@ static void cv_slots_new_mid(cv_slot_table *t, char *mid) {
 
 static bool cv_wanted_has(const cv_wanted *wanted, size_t n, const char *key) {
 	for(size_t i = 0; i < n; i++) {
-		if(strcmp(wanted[i].key, key) == 0)
+		if(wanted[i].key != NULL && strcmp(wanted[i].key, key) == 0)
 			return true;
 	}
 	return false;
@@ -89,14 +89,12 @@ int cv_slots_plan(cv_slot_table *t, const cv_wanted *wanted, size_t n_wanted) {
 	cv_slot_table next;
 	if(!cv_slots_copy(&next, t))
 		return -1;
-	int changes = 0;
 	/* Forwards whose source is gone free their slot */
 	for(size_t i = 0; i < next.count; i++) {
 		cv_slot *s = &next.slots[i];
 		if(s->role == CV_SLOT_FORWARD && !cv_wanted_has(wanted, n_wanted, s->source)) {
 			s->role = CV_SLOT_FREE;
 			s->source[0] = '\0';
-			changes++;
 		}
 	}
 	/* New sources: a free slot of their kind first, else a new m-line */
@@ -123,7 +121,13 @@ int cv_slots_plan(cv_slot_table *t, const cv_wanted *wanted, size_t n_wanted) {
 		}
 		next.slots[index].role = CV_SLOT_FORWARD;
 		strcpy(next.slots[index].source, wanted[w].key);
-		changes++;
+	}
+	/* A slot freed and retaken in this plan changed once, not twice */
+	int changes = 0;
+	for(size_t i = 0; i < next.count; i++) {
+		if(i >= t->count || next.slots[i].role != t->slots[i].role ||
+				strcmp(next.slots[i].source, t->slots[i].source) != 0)
+			changes++;
 	}
 	cv_slots_clear(t);
 	*t = next;
