@@ -88,7 +88,7 @@ typedef struct convene_session convene_session;
  * session's publish table, by subscribers' slots and by forwards). */
 typedef struct convene_stream {
 	convene_session *owner;		/* weak: the owner outlives its streams' use */
-	char key[CV_SOURCE_KEY_MAX_LEN + 1];	/* "<userId>/<mid>": the source key */
+	char key[CV_SOURCE_KEY_MAX_LEN + 1];	/* "<userId>/<mid>/<serial>": the source key */
 	int mindex;					/* the publisher's m-line index */
 	char mid[CV_MID_MAX_LEN + 1];
 	cv_media_kind kind;
@@ -146,6 +146,7 @@ struct convene_session {
 	cv_slot_table slots;		/* the negotiated m-lines */
 	cv_slot_table offered;		/* the m-lines of our outstanding offer */
 	GHashTable *streams;		/* mid -> convene_stream*, what this session publishes */
+	GHashTable *paused;			/* mid -> stopped convene_stream*: PAUSED m-lines' codecs */
 	GHashTable *forwards;		/* mid -> convene_forward*, FORWARD slots being fed */
 	GHashTable *refused;		/* source keys the client rejected */
 	GHashTable *pt_map;			/* codec name -> payload type for this PeerConnection */
@@ -239,14 +240,17 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 /* Our offer for the slot table `slots`; sources maps the FORWARD slots'
  * source keys to their streams. NULL on failure. */
 char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GHashTable *sources);
-/* Reads a client answer: which of our m-lines it accepted. Fills
- * accepted[i] and pts[i] (arrays of slots->count: the payload type the
- * answer chose). FALSE with err when the answer does not match the offer. */
+/* Reads a client answer: which of our m-lines it accepted. Fills, for each
+ * of slots->count m-lines, accepted[i], sends[i] (the client sends on it)
+ * and pts[i] (the payload type the answer chose). FALSE with err when the
+ * answer does not match the offer. */
 gboolean convene_sdp_read_answer(convene_session *session, const char *answer_sdp,
-	const cv_slot_table *slots, gboolean *accepted, int *pts, cv_error *err);
+	const cv_slot_table *slots, gboolean *accepted, gboolean *sends, int *pts, cv_error *err);
 
 /* convene_forward.c: streams, forwards, the media callbacks. */
 convene_stream *convene_stream_new(convene_session *owner, int mindex, const char *mid, cv_media_kind kind);
+/* A new stream with the codec and track of `from` (a paused one resuming). */
+convene_stream *convene_stream_clone(convene_stream *from);
 void convene_stream_unref(convene_stream *stream);
 convene_forward *convene_forward_new(convene_session *subscriber, int mindex, int out_pt, convene_stream *source);
 void convene_forward_unref(convene_forward *forward);

@@ -48,13 +48,29 @@ convene_stream *convene_stream_new(convene_session *owner, int mindex, const cha
 	stream->owner = owner;
 	stream->mindex = mindex;
 	g_strlcpy(stream->mid, mid, sizeof(stream->mid));
-	g_snprintf(stream->key, sizeof(stream->key), "%s/%s", owner->user_id ? owner->user_id : "?", mid);
+	/* Unique per stream object: a track that stops and starts again is a
+	 * new source for the subscribers' slot plans */
+	static volatile gint serial = 0;
+	g_snprintf(stream->key, sizeof(stream->key), "%s/%s/%d", owner->user_id ? owner->user_id : "?", mid,
+		g_atomic_int_add(&serial, 1));
 	stream->kind = kind;
 	convene_snap_cell_init(&stream->subscribers);
 	janus_mutex_init(&stream->pli_mutex);
 	cv_pli_pacer_init(&stream->pli, convene_cfg.pli_interval_us);
 	g_atomic_int_set(&stream->active, 1);
 	janus_refcount_init(&stream->ref, convene_stream_free);
+	return stream;
+}
+
+convene_stream *convene_stream_clone(convene_stream *from) {
+	convene_stream *stream = convene_stream_new(from->owner, from->mindex, from->mid, from->kind);
+	g_strlcpy(stream->codec, from->codec, sizeof(stream->codec));
+	stream->pt = from->pt;
+	g_strlcpy(stream->rtpmap, from->rtpmap, sizeof(stream->rtpmap));
+	stream->fmtp = g_strdup(from->fmtp);
+	stream->clock_rate = from->clock_rate;
+	stream->vcodec = from->vcodec;
+	g_strlcpy(stream->track_id, from->track_id, sizeof(stream->track_id));
 	return stream;
 }
 

@@ -30,6 +30,7 @@ void convene_media_init(convene_session *session) {
 	cv_slots_init(&session->slots);
 	cv_slots_init(&session->offered);
 	session->streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)convene_stream_unref);
+	session->paused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)convene_stream_unref);
 	session->forwards = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)convene_forward_unref);
 	session->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	session->pt_map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -43,6 +44,7 @@ void convene_media_init(convene_session *session) {
 void convene_media_free(convene_session *session) {
 	g_hash_table_destroy(session->forwards);
 	g_hash_table_destroy(session->streams);
+	g_hash_table_destroy(session->paused);
 	g_hash_table_destroy(session->refused);
 	g_hash_table_destroy(session->pt_map);
 	g_hash_table_destroy(session->extmaps);
@@ -88,6 +90,7 @@ gboolean convene_nego_reset(convene_session *session) {
 	while(g_hash_table_iter_next(&iter, NULL, &value))
 		convene_stream_stop(value);
 	g_hash_table_remove_all(session->streams);
+	g_hash_table_remove_all(session->paused);
 	g_hash_table_remove_all(session->refused);
 	g_hash_table_remove_all(session->pt_map);
 	g_hash_table_remove_all(session->extmaps);
@@ -272,11 +275,25 @@ cv_error convene_nego_client_offer(convene_session *session, const char *transac
 	gpointer key, value;
 	g_hash_table_iter_init(&iter, session->streams);
 	while(g_hash_table_iter_next(&iter, &key, &value)) {
-		if(g_hash_table_lookup(published, key) != value)
-			convene_stream_stop(value);
+		if(g_hash_table_lookup(published, key) == value)
+			continue;
+		convene_stream_stop(value);
+		/* A paused track keeps its codec for our offers (recvonly there) */
+		int index = cv_slots_find_mid(&next, key);
+		if(index >= 0 && next.slots[index].role == CV_SLOT_PAUSED) {
+			janus_refcount_increase(&((convene_stream *)value)->ref);
+			g_hash_table_insert(session->paused, g_strdup(key), value);
+		}
 	}
 	g_hash_table_destroy(session->streams);
 	session->streams = published;
+	/* Paused m-lines that publish again, or are gone, forget their record */
+	g_hash_table_iter_init(&iter, session->paused);
+	while(g_hash_table_iter_next(&iter, &key, NULL)) {
+		int index = cv_slots_find_mid(&next, key);
+		if(index < 0 || next.slots[index].role != CV_SLOT_PAUSED)
+			g_hash_table_iter_remove(&iter);
+	}
 	cv_slots_clear(&session->slots);
 	session->slots = next;
 	convene_forwards_prune(session, &session->slots);
@@ -308,22 +325,52 @@ cv_error convene_nego_client_answer(convene_session *session, json_t *jsep) {
 	}
 	const char *sdp = json_string_value(json_object_get(jsep, "sdp"));
 	size_t n = session->offered.count;
-	gboolean *accepted = g_new0(gboolean, n ? n : 1);
+	gboolean *accepted = g_new0(gboolean, n ? n : 1), *sends = g_new0(gboolean, n ? n : 1);
 	int *pts = g_new0(int, n ? n : 1);
-	if(sdp == NULL || !convene_sdp_read_answer(session, sdp, &session->offered, accepted, pts, &err)) {
+	if(sdp == NULL || !convene_sdp_read_answer(session, sdp, &session->offered, accepted, sends, pts, &err)) {
 		if(sdp == NULL) {
 			err.code = CV_ERR_BAD_REQUEST;
 			err.message = "an answer needs an SDP";
 		}
 		g_free(accepted);
+		g_free(sends);
 		g_free(pts);
 		return err;
 	}
 	GHashTable *sources = convene_nego_sources(session);
+	gboolean changed = FALSE;	/* what this session publishes */
 	for(size_t i = 0; i < n; i++) {
 		cv_slot *slot = &session->offered.slots[i];
 		if(slot->role == CV_SLOT_DATA && !accepted[i])
 			slot->role = CV_SLOT_REJECTED;
+		if(slot->role == CV_SLOT_PUBLISH && !sends[i]) {
+			/* The client paused its track in its answer (a change it had
+			 * offered before our offer won the glare) */
+			convene_stream *stream = g_hash_table_lookup(session->streams, slot->mid);
+			if(stream != NULL) {
+				convene_stream_stop(stream);
+				janus_refcount_increase(&stream->ref);
+				g_hash_table_insert(session->paused, g_strdup(slot->mid), stream);
+				g_hash_table_remove(session->streams, slot->mid);
+				changed = TRUE;
+			}
+			slot->role = accepted[i] ? CV_SLOT_PAUSED : CV_SLOT_REJECTED;
+		} else if(slot->role == CV_SLOT_PAUSED && sends[i]) {
+			/* ... or resumed it there: we had offered to receive */
+			convene_stream *record = g_hash_table_lookup(session->paused, slot->mid);
+			if(record != NULL && session->grants.publish) {
+				convene_stream *stream = convene_stream_clone(record);
+				if(pts[i] >= 0)
+					stream->pt = pts[i];
+				g_hash_table_insert(session->streams, g_strdup(slot->mid), stream);
+				g_hash_table_remove(session->paused, slot->mid);
+				slot->role = CV_SLOT_PUBLISH;
+				changed = TRUE;
+			}
+		} else if(slot->role == CV_SLOT_PAUSED && !accepted[i]) {
+			g_hash_table_remove(session->paused, slot->mid);
+			slot->role = CV_SLOT_REJECTED;
+		}
 		if(slot->role != CV_SLOT_FORWARD)
 			continue;
 		convene_stream *stream = g_hash_table_lookup(sources, slot->source);
@@ -351,6 +398,7 @@ cv_error convene_nego_client_answer(convene_session *session, json_t *jsep) {
 	}
 	g_hash_table_destroy(sources);
 	g_free(accepted);
+	g_free(sends);
 	g_free(pts);
 	cv_slots_clear(&session->slots);
 	session->slots = session->offered;
@@ -362,6 +410,8 @@ cv_error convene_nego_client_answer(convene_session *session, json_t *jsep) {
 	g_atomic_int_set(&session->data_accepted, data);
 	session->nego = CONVENE_NEGO_STABLE;
 	convene_media_publish_tables(session);
+	if(changed && session->room != NULL)
+		convene_nego_refresh_room(session->room, session);
 	if(session->renegotiate) {
 		session->renegotiate = FALSE;
 		convene_nego_refresh(session);

@@ -500,8 +500,9 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 			convene_mline_codec_add(a, kind, codec.pt, codec.rtpmap, codec.fmtp[0] ? codec.fmtp : NULL, m, codec.pt);
 			convene_mline_exts_add(session, a, kind == CV_KIND_AUDIO ? convene_exts_audio_in : convene_exts_video_in, m);
 		} else {
-			/* Receive-only or inactive: a free slot we may forward on later */
-			slot->role = CV_SLOT_FREE;
+			/* Not sending: its own track paused (we stay ready to receive
+			 * there), or a receive-only m-line we may forward on later */
+			slot->role = (slot->role == CV_SLOT_PUBLISH || slot->role == CV_SLOT_PAUSED) ? CV_SLOT_PAUSED : CV_SLOT_FREE;
 			janus_sdp_mline *a = convene_mline_new(answer, kind, TRUE, JANUS_SDP_INACTIVE, mid);
 			if(convene_mline_preferred_codec(m, kind, &codec))
 				convene_mline_codec_add(a, kind, codec.pt, codec.rtpmap, codec.fmtp[0] ? codec.fmtp : NULL, m, codec.pt);
@@ -559,6 +560,16 @@ char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GH
 					convene_mline_placeholder(session, m, slot->kind);
 				convene_mline_exts_add(session, m, exts_out, NULL);
 				break;
+			case CV_SLOT_PAUSED:
+				/* Ready to receive again: the client may resume in its answer */
+				stream = g_hash_table_lookup(session->paused, slot->mid);
+				m = convene_mline_new(offer, slot->kind, TRUE, JANUS_SDP_RECVONLY, slot->mid);
+				if(stream != NULL)
+					convene_mline_codec_add(m, slot->kind, stream->pt, stream->rtpmap, stream->fmtp, NULL, -1);
+				else
+					convene_mline_placeholder(session, m, slot->kind);
+				convene_mline_exts_add(session, m, slot->kind == CV_KIND_AUDIO ? convene_exts_audio_in : convene_exts_video_in, NULL);
+				break;
 			case CV_SLOT_REJECTED:
 				m = convene_mline_new(offer, slot->kind, FALSE, JANUS_SDP_INACTIVE, slot->mid);
 				convene_mline_placeholder(session, m, slot->kind);
@@ -577,7 +588,7 @@ char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GH
 }
 
 gboolean convene_sdp_read_answer(convene_session *session, const char *answer_sdp,
-		const cv_slot_table *slots, gboolean *accepted, int *pts, cv_error *err) {
+		const cv_slot_table *slots, gboolean *accepted, gboolean *sends, int *pts, cv_error *err) {
 	char error[256] = "";
 	janus_sdp *answer = janus_sdp_parse(answer_sdp, error, sizeof(error));
 	if(answer == NULL) {
@@ -596,6 +607,7 @@ gboolean convene_sdp_read_answer(convene_session *session, const char *answer_sd
 		janus_sdp_mline *m = ml->data;
 		const cv_slot *slot = &slots->slots[i];
 		accepted[i] = m->port > 0;
+		sends[i] = accepted[i] && convene_dir_sends(m->direction);
 		if(slot->role == CV_SLOT_FORWARD)
 			accepted[i] = accepted[i] && convene_dir_receives(m->direction);
 		pts[i] = m->ptypes ? GPOINTER_TO_INT(m->ptypes->data) : -1;

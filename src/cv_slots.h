@@ -6,9 +6,12 @@
  *   PUBLISH  the participant's own tracks (it sends, the server receives);
  *   DATA     its data channel;
  *   FORWARD  a remote participant's track the server sends it;
- *   FREE     a FORWARD slot whose source went away: inactive, kept so the
- *            index and mid stay valid, reused by the next source of the
- *            same kind;
+ *   PAUSED   one of the participant's own tracks that is not sending now:
+ *            the server keeps offering to receive on it (recvonly), so the
+ *            client can resume it in an offer or an answer; never reused;
+ *   FREE     a FORWARD slot whose source went away (inactive, kept so the
+ *            index and mid stay valid), or a client m-line that never sent:
+ *            reused by the next source of the same kind;
  *   REJECTED an m-line refused in an answer (port 0).
  *
  * cv_slots_plan() turns "the sources this participant should receive" into
@@ -27,7 +30,7 @@
 #include <stddef.h>
 
 #define CV_MID_MAX_LEN 16			/* Janus refuses longer mids */
-#define CV_SOURCE_KEY_MAX_LEN 160	/* "<user id>/<mid>" */
+#define CV_SOURCE_KEY_MAX_LEN 160	/* "<user id>/<mid>/<serial>" */
 
 typedef enum cv_media_kind {
 	CV_KIND_AUDIO = 0,
@@ -41,6 +44,7 @@ typedef enum cv_slot_role {
 	CV_SLOT_FORWARD,
 	CV_SLOT_FREE,
 	CV_SLOT_REJECTED,
+	CV_SLOT_PAUSED,
 } cv_slot_role;
 
 typedef struct cv_slot {
@@ -52,7 +56,7 @@ typedef struct cv_slot {
 
 /* A source the participant should receive. */
 typedef struct cv_wanted {
-	const char *key;		/* unique per source, e.g. "alice/1" */
+	const char *key;		/* unique per source, e.g. "alice/1/17" */
 	cv_media_kind kind;
 } cv_wanted;
 

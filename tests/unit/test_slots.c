@@ -545,6 +545,25 @@ static void test_hundred_sources(void) {
 	cv_slots_clear(&t);
 }
 
+/* A client's paused track (PAUSED) keeps its m-line: a new source of the
+ * same kind gets a new m-line rather than taking it over. */
+static void test_plan_never_reuses_paused(void) {
+	cv_slot_table t;
+	cv_slots_init(&t);
+	CV_CHECK_INT(cv_slots_append(&t, CV_KIND_VIDEO, CV_SLOT_PAUSED, "0"), 0);
+	cv_wanted w[] = { { "alice/1/7", CV_KIND_VIDEO } };
+	CV_CHECK_INT(cv_slots_plan(&t, w, 1), 1);
+	CV_CHECK_INT(t.count, 2);
+	CV_CHECK_INT(t.slots[0].role, CV_SLOT_PAUSED);
+	CV_CHECK_INT(t.slots[1].role, CV_SLOT_FORWARD);
+	CV_CHECK_STR(t.slots[1].source, "alice/1/7");
+	/* and a plan with nothing wanted leaves it alone */
+	CV_CHECK_INT(cv_slots_plan(&t, NULL, 0), 1);
+	CV_CHECK_INT(t.slots[0].role, CV_SLOT_PAUSED);
+	CV_CHECK_INT(t.slots[1].role, CV_SLOT_FREE);
+	cv_slots_clear(&t);
+}
+
 int main(void) {
 	CV_RUN(test_init);
 	CV_RUN(test_append_find);
@@ -555,6 +574,7 @@ int main(void) {
 	CV_RUN(test_plan_gone_become_free);
 	CV_RUN(test_plan_reuses_free_of_same_kind);
 	CV_RUN(test_plan_never_touches_client_slots);
+	CV_RUN(test_plan_never_reuses_paused);
 	CV_RUN(test_plan_one_for_one_never_grows);
 	CV_RUN(test_plan_mids_skip_client_mids);
 	CV_RUN(test_plan_change_counts);
