@@ -41,6 +41,8 @@ static char role_char(cv_slot_role role) {
 			return '-';
 		case CV_SLOT_REJECTED:
 			return 'R';
+		case CV_SLOT_PAUSED:
+			return 'Z';
 	}
 	return '?';
 }
