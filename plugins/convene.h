@@ -138,6 +138,7 @@ struct convene_session {
 	json_t *last_stats;			/* the client's last `stats` data */
 	gint64 joined_at;			/* monotonic us */
 	gboolean receive_only;		/* joined with publish {audio:false, video:false} */
+	gint64 first_offer_deadline;	/* receive-only: when the server offers first */
 
 	/* SFU media: handler thread only, unless noted */
 	convene_nego_state nego;
@@ -219,6 +220,12 @@ cv_error convene_nego_client_answer(convene_session *session, json_t *jsep);
 /* The set of tracks this session should receive may have changed: offer
  * now, or after the round in flight. */
 void convene_nego_refresh(convene_session *session);
+/* A receive-only session just joined: offer to it if it has not offered
+ * itself a moment later. */
+void convene_nego_expect_offer(convene_session *session);
+/* Periodic work (handler thread). */
+void convene_nego_tick(void);
+void convene_nego_deinit(void);
 /* Asks every member of room except `except` to refresh. */
 void convene_nego_refresh_room(convene_room *room, convene_session *except);
 /* The PeerConnection is gone (hangup) or the session leaves: drops its

@@ -20,11 +20,19 @@
  * So at most one server offer is ever in flight per participant, and every
  * change in the room reaches every participant in at most one more round.
  *
+ * First contact: the client offers first. The Janus core cannot settle a
+ * glare before the PeerConnection exists, so the server offers first only
+ * to a receive-only participant that has not offered CONVENE_FIRST_OFFER_WAIT_US
+ * after joining.
+ *
  * Handler thread only.
  */
 #include <string.h>
 
 #include "convene.h"
+
+/* How long a receive-only participant has to make the first offer. */
+#define CONVENE_FIRST_OFFER_WAIT_US (1000 * 1000)
 
 void convene_media_init(convene_session *session) {
 	cv_slots_init(&session->slots);
@@ -150,8 +158,9 @@ void convene_nego_refresh(convene_session *session) {
 		session->renegotiate = TRUE;
 		return;
 	}
-	/* Until the client's first offer, only receive-only clients get ours */
-	if(!session->has_pc && !session->receive_only)
+	/* Until the client's first offer, only a receive-only client that did
+	 * not offer in time gets ours (convene_nego_tick) */
+	if(!session->has_pc && !(session->receive_only && g_get_monotonic_time() >= session->first_offer_deadline))
 		return;
 	GHashTable *sources = convene_nego_sources(session);
 	guint n = g_hash_table_size(sources);
@@ -203,6 +212,53 @@ void convene_nego_refresh(convene_session *session) {
 	json_decref(jsep);
 	g_free(sdp);
 	g_hash_table_destroy(sources);
+}
+
+/* Receive-only sessions waiting for their first offer (session -> itself,
+ * a reference), with the time after which the server offers instead. */
+static GHashTable *first_offer_waiting = NULL;
+
+void convene_nego_expect_offer(convene_session *session) {
+	if(first_offer_waiting == NULL)
+		first_offer_waiting = g_hash_table_new(NULL, NULL);
+	if(g_hash_table_contains(first_offer_waiting, session))
+		return;
+	session->first_offer_deadline = g_get_monotonic_time() + CONVENE_FIRST_OFFER_WAIT_US;
+	janus_refcount_increase(&session->ref);
+	g_hash_table_add(first_offer_waiting, session);
+}
+
+void convene_nego_tick(void) {
+	if(first_offer_waiting == NULL || g_hash_table_size(first_offer_waiting) == 0)
+		return;
+	gint64 now = g_get_monotonic_time();
+	GHashTableIter iter;
+	gpointer key;
+	g_hash_table_iter_init(&iter, first_offer_waiting);
+	while(g_hash_table_iter_next(&iter, &key, NULL)) {
+		convene_session *session = key;
+		gboolean gone = session->room == NULL || session->has_pc || g_atomic_int_get(&session->destroyed);
+		if(!gone && now < session->first_offer_deadline)
+			continue;
+		/* Still no offer of its own: the server offers first (a refresh
+		 * with nothing to receive yet offers only the data channel) */
+		if(!gone)
+			convene_nego_refresh(session);
+		g_hash_table_iter_remove(&iter);
+		janus_refcount_decrease(&session->ref);
+	}
+}
+
+void convene_nego_deinit(void) {
+	if(first_offer_waiting == NULL)
+		return;
+	GHashTableIter iter;
+	gpointer key;
+	g_hash_table_iter_init(&iter, first_offer_waiting);
+	while(g_hash_table_iter_next(&iter, &key, NULL))
+		janus_refcount_decrease(&((convene_session *)key)->ref);
+	g_hash_table_destroy(first_offer_waiting);
+	first_offer_waiting = NULL;
 }
 
 void convene_nego_refresh_room(convene_room *room, convene_session *except) {

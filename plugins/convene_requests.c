@@ -172,6 +172,7 @@ static void convene_leave_room(convene_session *session, const char *reason) {
 
 void convene_requests_tick(void) {
 	convene_mesh_tick();
+	convene_nego_tick();
 }
 
 void convene_request_gone(convene_session *session) {
@@ -317,9 +318,10 @@ static cv_error convene_handle_join(convene_request *req) {
 	json_decref(hello);
 	convene_sessions_release(others);
 	JANUS_LOG(LOG_VERB, "[convene] %s joined %s\n", session->user_id, room->id);
-	/* A receive-only participant gets the server's offer right away; the
-	 * others offer first (their offer carries what they publish) */
-	convene_nego_refresh(session);
+	/* Participants offer first (their offer carries what they publish); a
+	 * receive-only one that has not offered a moment later gets ours */
+	if(convene_room_topology(room) == CV_TOPOLOGY_SFU && session->receive_only)
+		convene_nego_expect_offer(session);
 	return convene_ok;
 }
 

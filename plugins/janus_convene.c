@@ -548,6 +548,7 @@ static void *convene_handler(void *data) {
 		convene_work_free(left);
 	}
 	convene_mesh_deinit();
+	convene_nego_deinit();
 	JANUS_LOG(LOG_VERB, "[convene] handler thread stopped\n");
 	return NULL;
 }

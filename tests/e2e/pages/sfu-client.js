@@ -171,8 +171,16 @@
                 pc.ondatachannel = (ev) => { ev.channel.onmessage = (m) => c.dataReceived.push(JSON.parse(m.data)); };
                 c.dc.onmessage = (m) => c.dataReceived.push(JSON.parse(m.data));
             }
-            for (const track of stream.getTracks())
-                pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+            for (const track of stream.getTracks()) {
+                const tx = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+                // opts.videoCodec ('VP9', 'H264', ...): offer only that codec (and rtx)
+                if (track.kind === 'video' && opts.videoCodec) {
+                    const want = 'video/' + opts.videoCodec.toLowerCase();
+                    const codecs = RTCRtpSender.getCapabilities('video').codecs
+                        .filter((k) => k.mimeType.toLowerCase() === want || k.mimeType.toLowerCase() === 'video/rtx');
+                    tx.setCodecPreferences(codecs);
+                }
+            }
             return c;
         };
 
