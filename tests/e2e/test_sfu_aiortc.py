@@ -13,19 +13,15 @@
 import asyncio
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import convene  # noqa: E402
-from aiortc_peer import SfuPeer  # noqa: E402
+from aiortc_peer import SfuPeer, offer_owners  # noqa: E402
 from convene import case, check, check_eq, main, now_ms, short, uid  # noqa: E402
 
-TOP = os.path.dirname(os.path.dirname(HERE))
 VIDEO_FPS, AUDIO_FPS = 15, 50
 
 
@@ -77,20 +73,22 @@ def check_tracks(receiver, offer, publishers):
                                           ("mid", "userId", "kind", "trackId")),
               f"{receiver.name}: tracks entry without string mid/userId/kind/trackId: {short(t)}")
         m = mline(offer, t["mid"])
-        check(m is not None, f"{receiver.name}: tracks names mid {t['mid']} that the SDP lacks; {describe_offer(offer)}")
+        check(m is not None,
+              f"{receiver.name}: tracks names mid {t['mid']} that the SDP lacks; {describe_offer(offer)}")
         check_eq(m["kind"], t["kind"], f"kind of m-line {t['mid']}")
         check(m["port"] != 0 and m["direction"] == "sendonly",
               f"{receiver.name}: m-line {t['mid']} of {t['userId']} is not active sendonly: {describe_offer(offer)}")
         check_eq(m["msid"], {"stream": t["userId"], "track": t["trackId"]}, f"msid of m-line {t['mid']}")
-        check((t["userId"], t["kind"]) not in seen, f"{receiver.name}: {t['userId']} {t['kind']} listed twice")
-        seen[(t["userId"], t["kind"])] = t["trackId"]
+        key = f"{t['userId']} {t['kind']}"
+        check(key not in seen, f"{receiver.name}: {key} listed twice")
+        seen[key] = t["trackId"]
     expected = {}
     for p in publishers:
         if p.audio_track:
-            expected[(p.user_id, "audio")] = p.audio_track.id
+            expected[f"{p.user_id} audio"] = p.audio_track.id
         if p.video_track:
-            expected[(p.user_id, "video")] = p.video_track.id
-    check_eq(seen, expected, f"{receiver.name}: (userId, kind) -> trackId of the offer's tracks")
+            expected[f"{p.user_id} video"] = p.video_track.id
+    check_eq(seen, expected, f"{receiver.name}: 'userId kind' -> trackId of the offer's tracks")
     # and no other m-line sends anything
     listed = {t["mid"] for t in tracks}
     for m in offer["media"]:
@@ -136,6 +134,11 @@ async def _():
         offer = next(o for o in reversed(p.offers) if lists_user(o, q.user_id))
         check_eq(offer["frame"].get("userId"), "sfu", "server offer userId")
         check_tracks(p, offer, [q])
+        # who is on which m-line, read from the msid alone, is what tracks says
+        by_msid = {mid: o["userId"] for mid, o in offer_owners(offer["media"], None).items()}
+        by_tracks = {mid: o["userId"] for mid, o in offer_owners(offer["media"], offer["tracks"]).items()}
+        check_eq(by_msid, by_tracks, f"{p.name}: mid -> publisher from the msid vs from tracks")
+        check_eq(sorted(by_msid.values()), [q.user_id, q.user_id], f"{p.name}: publishers on the offer's m-lines")
         # the m-lines that carried q's frames are the ones tracks and msid name
         mids = owners_of(offer, q.user_id)
         for kind, mid in mids.items():
@@ -313,81 +316,33 @@ async def _():
 
 # --- publisher limit --------------------------------------------------------------------------
 
-class SecondJanus:
-    """Another Janus with Convene, in the test's namespace, with its own
-    config: rooms created on join get default_max_publishers."""
-
-    def __init__(self, port, extra_general):
-        self.port = port
-        self.extra_general = extra_general
-        self.dir = tempfile.mkdtemp(prefix="convene-e2e-maxpub.")
-        self.proc = None
-        self.name = "janus2"
-        self.violations = []
-        self.frames = []
-
-    async def start(self):
-        subprocess.run([os.path.join(TOP, "scripts", "convene-runtime"), self.dir, "--auth", "none",
-                        "--port", str(self.port), "--janus-ws-port", "0", "--admin-port", "0",
-                        "--ice-enforce", "v0", "--debug", "3"], check=True, stdout=subprocess.DEVNULL)
-        cfg = os.path.join(self.dir, "conf", "janus.plugin.convene.jcfg")
-        text = open(cfg).read()
-        check("general: {\n" in text, f"unexpected plugin config: {text[:200]}")
-        open(cfg, "w").write(text.replace("general: {\n", "general: {\n" + self.extra_general, 1))
-        convene._resources.append(self)
-        self.proc = subprocess.Popen(["janus", "-C", os.path.join(self.dir, "conf", "janus.jcfg"),
-                                      "-F", os.path.join(self.dir, "conf"), "-o", "-N",
-                                      "-L", os.path.join(self.dir, "janus.log")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            check(self.proc.poll() is None, f"the second Janus exited: {self.log_tail()}")
-            try:
-                _, w = await asyncio.open_connection("127.0.0.1", self.port)
-                w.close()
-                return self
-            except OSError:
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"the second Janus did not open port {self.port}: {self.log_tail()}")
-
-    def log_tail(self, n=20):
-        try:
-            return "".join(open(os.path.join(self.dir, "janus.log")).readlines()[-n:])
-        except OSError:
-            return "(no log)"
-
-    @property
-    def url(self):
-        return f"ws://127.0.0.1:{self.port}/ws/webrtc"
-
-    async def close(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                await asyncio.to_thread(self.proc.wait, 5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                await asyncio.to_thread(self.proc.wait, 5)
-        shutil.rmtree(self.dir, ignore_errors=True)
+LIMITED = "limited"     # the harness's room: sfu, at most 4 participants and 2 publishers
 
 
-@case("publisher limit: with max_publishers 2 the third publisher's offer gets 503 room_full; "
-      "receive-only members still get everything", timeout=30)
+async def room_empty(room):
+    for _ in range(60):
+        members = await convene.room_members(room)
+        if not members:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"room {room} is not empty at the start of the case: {members}")
+
+
+@case("publisher limit: in a room with max_publishers 2 the third publisher's offer gets 503 room_full; "
+      "a receive-only member still gets everything; the 5th joiner of 4 is refused", timeout=30)
 async def _():
-    # Rooms created on join take default_max_publishers; the harness's Janus
-    # has no limit, so this case starts a second Janus configured with one.
-    j2 = await SecondJanus(8091, "\tdefault_max_publishers = 2\n").start()
-    room = uid("sfu")
-    a = await peer(room, uid("a"), 1, url=j2.url)
-    b = await peer(room, uid("b"), 2, url=j2.url)
-    c = await SfuPeer(room, uid("c"), signature=3, url=j2.url).start(refused_ok=True)
+    await room_empty(LIMITED)
+    a = await peer(LIMITED, uid("a"), 1)
+    check_eq(a.joined["data"].get("maxParticipants"), 4, f"maxParticipants of {LIMITED}")
+    b = await peer(LIMITED, uid("b"), 2)
+    c = await SfuPeer(LIMITED, uid("c"), signature=3).start(refused_ok=True)
     err = c.take_error(503)
     check(err is not None, f"C: the third publisher's offer was not refused with 503: "
                            f"answers={len(c.answers)} errors={c.frames}")
     check_eq((err.get("data") or {}).get("reason"), "room_full", "reason of the refusal")
     await asyncio.sleep(0.5)
     check_eq(len(c.answers), 0, "answers C got to its refused offer")
-    d = await peer(room, uid("d"), 4, url=j2.url, audio=False, video=False)
+    d = await peer(LIMITED, uid("d"), 4, audio=False, video=False)
     await all_receive([a, b], timeout=8)
     await d.wait_media(a.user_id, timeout=8)
     await d.wait_media(b.user_id, timeout=8)
@@ -395,6 +350,10 @@ async def _():
         check(not any(lists_user(o, c.user_id) for o in p.offers),
               f"{p.name}: an offer lists the refused publisher C")
     check_tracks(d, d.offers[-1], [a, b])
+    check(not c.connected, "C's offer was refused, yet its PeerConnection connected")
+    e = await convene.Client.connect(name="e")
+    await e.send({"type": "join", "roomId": LIMITED, "userId": uid("e"), "requestId": "join-e"})
+    await e.expect_error(503, request_id="join-e")
 
 
 # --- the program ----------------------------------------------------------------------------

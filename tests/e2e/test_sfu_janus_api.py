@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import convene  # noqa: E402
 from aiortc import RTCSessionDescription  # noqa: E402
 from aiortc_peer import (MediaCounter, SfuPeer, audio_track, follow_ssrcs, make_pc, offer_owners,  # noqa: E402
-                         parse_sdp, video_track)
+                         parse_sdp, start_stalled_transceivers, video_track)
 from convene import JanusApiClient, case, check, check_eq, main, short, uid  # noqa: E402
 
 JANUS_SIG, WS_SIG, WS2_SIG = 5, 6, 7
@@ -40,6 +40,7 @@ class JanusSfuPeer:
         self.offers = []        # {frame, event, media, tracks, owners, t, answered, ack}
         self.violations = []
         self._ssrcs = {}
+        self._kicks = []
         self._loop = None
 
     @property
@@ -124,6 +125,7 @@ class JanusSfuPeer:
                                             jsep={"type": "answer", "sdp": self.pc.localDescription.sdp})
         offer["answered"] = time.monotonic()
         follow_ssrcs(self.pc, media, self._ssrcs)
+        self._kicks.append(asyncio.ensure_future(start_stalled_transceivers(self.pc)))
 
     async def wait_for(self, cond, timeout, what):
         deadline = time.monotonic() + timeout
@@ -155,6 +157,8 @@ class JanusSfuPeer:
     async def close(self):
         if self._loop:
             self._loop.cancel()
+        for k in self._kicks:
+            k.cancel()
         self.counter.stop()
         for t in (self.audio_track, self.video_track):
             if t:

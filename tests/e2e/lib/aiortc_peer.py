@@ -35,9 +35,11 @@ stdin, one JSON command a line:
   {"cmd":"leave"}                               leave, then close (as quit)
   {"cmd":"quit"}                                close and exit (also on EOF)
 Diagnostics go to stderr only. With --no-audio --no-video the peer joins
-receive-only (`publish: {audio:false, video:false}`) and the server offers
-first. --no-data only means the peer opens no data channel of its own; a
-data channel the server offers (receive-only peers get one) is still read.
+receive-only (`publish: {audio:false, video:false}`); it still offers first
+when it has a data channel, and with --no-data too it waits for the
+server's offer (sent 1 s after such a join). --no-data only means the peer
+opens no data channel of its own; a data channel the server offers
+(receive-only peers get one) is still read.
 
 Media is cheap on purpose (2-core machines): the tracks send packets that
 were encoded once (VP8 160x120 at 15 fps, every frame a keyframe; Opus
@@ -50,6 +52,13 @@ each decoded frame is counted for the publisher that owns its m-line at
 that moment (from the server offer's `tracks`, else the m-line's msid).
 Server offers may turn m-lines inactive (publisher gone) and later reuse
 them for another publisher of the same kind: counts follow the owner.
+
+Two aiortc 1.4.0 gaps are bridged here, not in the server: a reused m-line
+comes back with a new SSRC in the offer (Janus gives an m-line a new SSRC
+when it goes from inactive to sending) and aiortc would drop its packets
+(follow_ssrcs); and m-lines added by a renegotiation while the first DTLS
+handshake is still running are never started by aiortc
+(start_stalled_transceivers).
 """
 import argparse
 import asyncio
@@ -70,12 +79,6 @@ from aiortc.codecs.opus import OpusEncoder  # noqa: E402
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack  # noqa: E402
 
 import convene  # noqa: E402
-
-try:
-    import av.logging
-    av.logging.set_level(av.logging.PANIC)   # no libvpx banner on stderr
-except Exception:  # noqa: BLE001
-    pass
 
 log = logging.getLogger("aiortc_peer")
 
@@ -293,6 +296,33 @@ def follow_ssrcs(pc, media, known):
     return changed
 
 
+async def start_stalled_transceivers(pc, timeout=10.0):
+    """Works around a race in aiortc 1.4.0: a transceiver's receiver (and
+    sender) is only started by an internal __connect() that finds DTLS
+    already connected, and a __connect() that finds it still connecting
+    skips them. So m-lines added by a renegotiation that lands while the
+    first DTLS handshake is under way (a receive-only peer that offered only
+    its data channel gets the server's offer right after the answer) would
+    never receive. Once the connection is up, run __connect() again if any
+    transceiver that should be running is not. Returns how many were."""
+    deadline = time.monotonic() + timeout
+    while pc.connectionState != "connected":
+        if pc.connectionState in ("closed", "failed") or time.monotonic() > deadline:
+            return 0
+        await asyncio.sleep(0.05)
+    stalled = 0
+    for t in pc.getTransceivers():
+        direction = t.currentDirection or ""
+        if "recv" in direction and not getattr(t.receiver, "_RTCRtpReceiver__started", True):
+            stalled += 1
+        if direction in ("sendonly", "sendrecv") and not getattr(t.sender, "_RTCRtpSender__started", True):
+            stalled += 1
+    if stalled:
+        log.info("starting %d stalled transceiver(s)", stalled)
+        await pc._RTCPeerConnection__connect()
+    return stalled
+
+
 # --- receiving -----------------------------------------------------------------------------
 
 class MediaCounter:
@@ -425,6 +455,8 @@ class SfuPeer:
         self._closed = False
         self._changed = asyncio.Event()
         self._ssrcs = {}           # mid -> the server's SSRC on it, as last offered
+        self._kicks = []
+        self.stalled_starts = 0    # transceivers aiortc left unstarted (see start_stalled_transceivers)
 
     # the TAP runner's view of a resource
     @property
@@ -490,13 +522,17 @@ class SfuPeer:
             self.channel = self.pc.createDataChannel(DATA_LABEL)
             self._watch_channel(self.channel)
         n_answers = len(self.answers)
-        if publishes:
+        # The client offers first (docs/negotiation.md, "First contact") when
+        # it has anything to offer; a peer with nothing at all waits for the
+        # server's offer (receive-only joiners get one after 1 s).
+        offers_first = publishes or self.data
+        if offers_first:
             await self.pc.setLocalDescription(await self.pc.createOffer())
             await self.client.send({"type": "offer", "data": {"type": "offer", "sdp": self.pc.localDescription.sdp}})
             # aiortc puts its candidates in the SDP: end of candidates at once
             await self.client.send({"type": "ice-candidate", "data": None})
         self._loop_task = asyncio.ensure_future(self._signal_loop())
-        if publishes:
+        if offers_first:
             await self.wait_for(lambda: len(self.answers) > n_answers or self.frames, timeout, "the server's answer")
             if len(self.answers) <= n_answers and not refused_ok:
                 raise AssertionError(f"{self.name}: offer refused: {convene.short(self.frames[0])}")
@@ -531,6 +567,8 @@ class SfuPeer:
         client = self.client
         while True:
             frame = await client._wait(lambda: client._take(lambda _: True), 1.0)
+            if self._closed:
+                break
             if frame is None:
                 if client.closed:
                     break
@@ -593,7 +631,15 @@ class SfuPeer:
         offer["ssrc_changes"] = follow_ssrcs(self.pc, media, self._ssrcs)
         if offer["ssrc_changes"]:
             log.info("%s: m-lines with a new SSRC: %s", self.name, offer["ssrc_changes"])
+        self._kicks.append(asyncio.ensure_future(self._kick()))
         self._emit("offer", tracks=tracks, mlines=len(media))
+
+    async def _kick(self):
+        try:
+            self.stalled_starts += await start_stalled_transceivers(self.pc)
+        except Exception as e:  # noqa: BLE001
+            if not self._closed:
+                self._violations.append(f"starting stalled transceivers: {type(e).__name__}: {e}")
 
     # --- waiting ------------------------------------------------------------------------------
     async def wait_for(self, cond, timeout, what="condition", poll=0.1):
@@ -673,6 +719,15 @@ class SfuPeer:
         if self._closed:
             return
         self._closed = True
+        if self._loop_task is not None:
+            # no more signaling: frames that come while closing are not handled
+            self._loop_task.cancel()
+            try:
+                await self._loop_task
+            except BaseException:  # noqa: BLE001
+                pass
+        for k in self._kicks:
+            k.cancel()
         self.counter.stop()
         if self.audio_track:
             self.audio_track.stop()
@@ -685,12 +740,6 @@ class SfuPeer:
                 log.warning("%s: pc.close: %s", self.name, e)
         if self.client is not None:
             await self.client.close()
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            try:
-                await self._loop_task
-            except BaseException:  # noqa: BLE001
-                pass
         self._emit("closed")
 
     def abort(self):
@@ -719,7 +768,9 @@ async def _cli(args):
     status = 0
     stats_task = None
     try:
-        await peer.start(timeout=args.timeout)
+        # a refused offer (e.g. 503 room_full) is reported as an error event;
+        # the peer stays in the room
+        await peer.start(timeout=args.timeout, refused_ok=True)
 
         async def stats():
             while True:
