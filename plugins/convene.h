@@ -149,6 +149,7 @@ struct convene_session {
 	GHashTable *streams;		/* mid -> convene_stream*, what this session publishes */
 	GHashTable *paused;			/* mid -> stopped convene_stream*: PAUSED m-lines' codecs */
 	GHashTable *forwards;		/* mid -> convene_forward*, FORWARD slots being fed */
+	GHashTable *rewriters;		/* mid -> cv_rtp_rewriter*: where the last forward on that m-line left off */
 	GHashTable *refused;		/* source keys the client rejected */
 	GHashTable *pt_map;			/* codec name -> payload type for this PeerConnection */
 	GHashTable *extmaps;		/* extension URI -> id for this PeerConnection */

@@ -40,6 +40,7 @@ void convene_media_init(convene_session *session) {
 	session->streams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)convene_stream_unref);
 	session->paused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)convene_stream_unref);
 	session->forwards = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)convene_forward_unref);
+	session->rewriters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	session->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	session->pt_map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	session->extmaps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -51,6 +52,7 @@ void convene_media_init(convene_session *session) {
 
 void convene_media_free(convene_session *session) {
 	g_hash_table_destroy(session->forwards);
+	g_hash_table_destroy(session->rewriters);
 	g_hash_table_destroy(session->streams);
 	g_hash_table_destroy(session->paused);
 	g_hash_table_destroy(session->refused);
@@ -85,6 +87,9 @@ static void convene_forwards_prune(convene_session *session, const cv_slot_table
 				g_atomic_int_get(&forward->source->active))
 			continue;
 		convene_stream_remove_forward(forward->source, forward);
+		/* The next source on this m-line continues the numbering (the
+		 * copy may trail the RTP thread by a packet: it only seeds) */
+		g_hash_table_insert(session->rewriters, g_strdup(key), g_memdup2(&forward->rewriter, sizeof(cv_rtp_rewriter)));
 		g_hash_table_iter_remove(&iter);
 	}
 }
@@ -99,6 +104,7 @@ gboolean convene_nego_reset(convene_session *session) {
 		convene_stream_stop(value);
 	g_hash_table_remove_all(session->streams);
 	g_hash_table_remove_all(session->paused);
+	g_hash_table_remove_all(session->rewriters);
 	g_hash_table_remove_all(session->refused);
 	g_hash_table_remove_all(session->pt_map);
 	g_hash_table_remove_all(session->extmaps);
@@ -448,6 +454,11 @@ cv_error convene_nego_client_answer(convene_session *session, json_t *jsep) {
 			continue;
 		}
 		forward = convene_forward_new(session, (int)i, pts[i], stream);
+		cv_rtp_rewriter *previous = g_hash_table_lookup(session->rewriters, slot->mid);
+		if(previous != NULL && previous->clock_rate == forward->rewriter.clock_rate) {
+			forward->rewriter = *previous;
+			cv_rtp_rewriter_switch(&forward->rewriter);
+		}
 		g_hash_table_insert(session->forwards, g_strdup(slot->mid), forward);
 		convene_stream_add_forward(stream, forward);
 		convene_stream_request_keyframe(stream);

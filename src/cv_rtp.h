@@ -3,10 +3,14 @@
  * rewriting per receiver, keyframe detection, keyframe-request pacing.
  *
  * A forwarded stream keeps, per receiver, one cv_rtp_rewriter. The receiver
- * sees one continuous stream (one SSRC from the Janus core, sequence numbers
- * that never jump back, timestamps that advance with wall time) even when
- * the source behind it changes: a reused m-line fed by another publisher, a
- * publisher whose SSRC changed after an ICE restart or a track replacement.
+ * sees one continuous stream (sequence numbers that never jump back,
+ * timestamps that advance with wall time) even when the source behind it
+ * changes: a publisher whose SSRC changed (a new track, a restarted sender),
+ * or another publisher on an m-line that is reused (the plugin seeds the new
+ * forward with the m-line's last rewriter state; the Janus core gives an
+ * m-line that went inactive a new SSRC, which receivers follow from the
+ * SDP, so there the numbering continuity is a courtesy to receivers that
+ * key their state on sequence numbers).
  *
  * Pure logic: no Janus headers. Not thread-safe: a rewriter belongs to the
  * thread that forwards the stream's packets.

@@ -266,6 +266,15 @@ async def _():
     await d.wait_media(a.user_id, timeout=8)
     await d.wait_media(b.user_id, timeout=8)
     check(a.counter.unowned < 10, f"A: {a.counter.unowned} frames on m-lines with no owner")
+    # The reused m-lines' RTP numbering continues where C's left off (the
+    # server seeds D's forward with the m-line's last rewriter state)
+    for p in (a, b):
+        for kind, mid in c_mids[p.name].items():
+            runs = p.seqs.runs.get(mid, [])
+            check(len(runs) >= 2, f"{p.name}: m-line {mid} ({kind}) has {len(runs)} SSRC run(s), expected C's then D's")
+            gap = (runs[-1][1] - runs[-2][2]) & 0xFFFF
+            check(1 <= gap <= 20, f"{p.name}: m-line {mid} ({kind}): D's first sequence number {runs[-1][1]} "
+                  f"does not follow C's last {runs[-2][2]} (gap {gap})")
 
 
 # --- data channel ---------------------------------------------------------------------------

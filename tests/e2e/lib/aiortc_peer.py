@@ -325,6 +325,44 @@ async def start_stalled_transceivers(pc, timeout=10.0):
 
 # --- receiving -----------------------------------------------------------------------------
 
+class SeqRecorder:
+    """Records, per receiving m-line, the RTP sequence numbers that arrive,
+    as runs of one SSRC: {mid: [(ssrc, first_seq, last_seq), ...]}. Used to
+    check that a reused m-line's numbering continues where it left off."""
+
+    def __init__(self):
+        self.runs = {}
+
+    def attach(self, pc):
+        from aiortc.rtcrtpreceiver import RTCRtpReceiver
+        patched = RTCRtpReceiver._handle_rtp_packet
+        if getattr(patched, "_seq_recorders", None) is None:
+            unpatched = patched
+
+            async def handle(receiver, packet, arrival_time_ms):
+                for rec, rpc in list(handle._seq_recorders):
+                    for t in rpc.getTransceivers():
+                        if t.receiver is receiver:
+                            rec.record(t.mid, packet.ssrc, packet.sequence_number)
+                return await unpatched(receiver, packet, arrival_time_ms)
+            handle._seq_recorders = []
+            RTCRtpReceiver._handle_rtp_packet = handle
+            patched = handle
+        patched._seq_recorders.append((self, pc))
+
+    def record(self, mid, ssrc, seq):
+        runs = self.runs.setdefault(mid, [])
+        if runs and runs[-1][0] == ssrc:
+            first = runs[-1][1]
+            last = runs[-1][2]
+            # keep the highest in 16-bit order
+            if ((seq - last) & 0xFFFF) < 0x8000:
+                last = seq
+            runs[-1] = (ssrc, first, last)
+        else:
+            runs.append((ssrc, seq, seq))
+
+
 class MediaCounter:
     """Counts decoded frames per publisher across renegotiations.
 
@@ -451,6 +489,7 @@ class SfuPeer:
         self.connected = False
         self.left = False
         self.counter = MediaCounter(self.name, on_track=self._on_owner)
+        self.seqs = SeqRecorder()
         self._loop_task = None
         self._closed = False
         self._changed = asyncio.Event()
@@ -496,6 +535,7 @@ class SfuPeer:
         self._emit("joined", userId=self.user_id, participants=self.joined.get("participants"))
         self.pc = make_pc()
         self.counter.attach(self.pc)
+        self.seqs.attach(self.pc)
 
         @self.pc.on("connectionstatechange")
         def on_state():
