@@ -192,6 +192,11 @@ convene_session *convene_room_find(convene_room *room, const char *user_id);
  * with a reference; free with convene_sessions_release. */
 GPtrArray *convene_room_others(convene_room *room, convene_session *except);
 void convene_sessions_release(GPtrArray *sessions);
+/* A set of sessions, each held with a reference (dropped when it leaves
+ * the set: g_hash_table_remove, g_hash_table_iter_remove, destroy). */
+GHashTable *convene_session_set_new(void);
+/* Adds session (taking a reference) unless it is there already. */
+void convene_session_set_add(GHashTable *set, convene_session *session);
 /* Describes rooms for the admin API; new reference. */
 json_t *convene_rooms_describe(void);
 cv_topology convene_room_topology(convene_room *room);

@@ -20,7 +20,7 @@
 /* Frames held for one target, at most this many. */
 #define CONVENE_MESH_HELD_MAX 128
 
-/* Sessions holding frames (session -> itself, with a reference). */
+/* Sessions holding frames (a session set: each with a reference). */
 static GHashTable *mesh_holders = NULL;
 
 static cv_mesh_pair convene_mesh_pair(convene_session *sender, convene_session *target) {
@@ -85,11 +85,8 @@ static void convene_mesh_hold(convene_session *sender, const char *target_id, js
 		return;
 	g_queue_push_tail(held, json_incref(frame));
 	if(mesh_holders == NULL)
-		mesh_holders = g_hash_table_new(NULL, NULL);
-	if(!g_hash_table_contains(mesh_holders, sender)) {
-		janus_refcount_increase(&sender->ref);
-		g_hash_table_add(mesh_holders, sender);
-	}
+		mesh_holders = convene_session_set_new();
+	convene_session_set_add(mesh_holders, sender);
 }
 
 void convene_mesh_relay(convene_session *sender, convene_session *target, cv_msg_type type, json_t *frame) {
@@ -154,21 +151,13 @@ void convene_mesh_tick(void) {
 		} else {
 			g_hash_table_remove_all(sender->mesh_held);
 		}
-		if(g_hash_table_size(sender->mesh_held) == 0) {
+		if(g_hash_table_size(sender->mesh_held) == 0)
 			g_hash_table_iter_remove(&iter);
-			janus_refcount_decrease(&sender->ref);
-		}
 	}
 }
 
 void convene_mesh_deinit(void) {
-	if(mesh_holders == NULL)
-		return;
-	GHashTableIter iter;
-	gpointer key;
-	g_hash_table_iter_init(&iter, mesh_holders);
-	while(g_hash_table_iter_next(&iter, &key, NULL))
-		janus_refcount_decrease(&((convene_session *)key)->ref);
-	g_hash_table_destroy(mesh_holders);
+	if(mesh_holders != NULL)
+		g_hash_table_destroy(mesh_holders);
 	mesh_holders = NULL;
 }

@@ -220,18 +220,15 @@ void convene_nego_refresh(convene_session *session) {
 	g_hash_table_destroy(sources);
 }
 
-/* Receive-only sessions waiting for their first offer (session -> itself,
- * a reference), with the time after which the server offers instead. */
+/* Receive-only sessions waiting for their first offer (a session set),
+ * each with the time after which the server offers instead. */
 static GHashTable *first_offer_waiting = NULL;
 
 void convene_nego_expect_offer(convene_session *session) {
 	if(first_offer_waiting == NULL)
-		first_offer_waiting = g_hash_table_new(NULL, NULL);
-	if(g_hash_table_contains(first_offer_waiting, session))
-		return;
+		first_offer_waiting = convene_session_set_new();
 	session->first_offer_deadline = g_get_monotonic_time() + CONVENE_FIRST_OFFER_WAIT_US;
-	janus_refcount_increase(&session->ref);
-	g_hash_table_add(first_offer_waiting, session);
+	convene_session_set_add(first_offer_waiting, session);
 }
 
 void convene_nego_tick(void) {
@@ -251,19 +248,12 @@ void convene_nego_tick(void) {
 		if(!gone)
 			convene_nego_refresh(session);
 		g_hash_table_iter_remove(&iter);
-		janus_refcount_decrease(&session->ref);
 	}
 }
 
 void convene_nego_deinit(void) {
-	if(first_offer_waiting == NULL)
-		return;
-	GHashTableIter iter;
-	gpointer key;
-	g_hash_table_iter_init(&iter, first_offer_waiting);
-	while(g_hash_table_iter_next(&iter, &key, NULL))
-		janus_refcount_decrease(&((convene_session *)key)->ref);
-	g_hash_table_destroy(first_offer_waiting);
+	if(first_offer_waiting != NULL)
+		g_hash_table_destroy(first_offer_waiting);
 	first_offer_waiting = NULL;
 }
 

@@ -217,6 +217,21 @@ GPtrArray *convene_room_others(convene_room *room, convene_session *except) {
 	return list;
 }
 
+static void convene_session_unref(gpointer session) {
+	janus_refcount_decrease(&((convene_session *)session)->ref);
+}
+
+GHashTable *convene_session_set_new(void) {
+	return g_hash_table_new_full(NULL, NULL, convene_session_unref, NULL);
+}
+
+void convene_session_set_add(GHashTable *set, convene_session *session) {
+	if(g_hash_table_contains(set, session))
+		return;
+	janus_refcount_increase(&session->ref);
+	g_hash_table_add(set, session);
+}
+
 void convene_sessions_release(GPtrArray *list) {
 	if(list == NULL)
 		return;

@@ -139,16 +139,14 @@ static cv_media_kind convene_kind_of(janus_sdp_mline *m) {
 	return CV_KIND_DATA;
 }
 
+/* Marks in used[0..size) the integer values a table maps to. */
+static void convene_values_used(GHashTable *table, gboolean *used, int size);
+
 /* True when some extension already has id on this PeerConnection. */
 static gboolean convene_ext_id_taken(convene_session *session, int id) {
-	GHashTableIter iter;
-	gpointer value;
-	g_hash_table_iter_init(&iter, session->extmaps);
-	while(g_hash_table_iter_next(&iter, NULL, &value)) {
-		if(GPOINTER_TO_INT(value) == id)
-			return TRUE;
-	}
-	return FALSE;
+	gboolean used[15] = { FALSE };
+	convene_values_used(session->extmaps, used, 15);
+	return id > 0 && id < 15 && used[id];
 }
 
 /* Remembers the client's header extension ids and payload types, so that
@@ -260,20 +258,24 @@ static void convene_mline_codec_add(janus_sdp_mline *m, cv_media_kind kind, int 
 	}
 }
 
+static void convene_values_used(GHashTable *table, gboolean *used, int size) {
+	GHashTableIter iter;
+	gpointer value;
+	g_hash_table_iter_init(&iter, table);
+	while(g_hash_table_iter_next(&iter, NULL, &value)) {
+		int taken = GPOINTER_TO_INT(value);
+		if(taken >= 0 && taken < size)
+			used[taken] = TRUE;
+	}
+}
+
 /* The id of extension uri on this PeerConnection, allocating a free one. */
 static int convene_ext_id(convene_session *session, const char *uri) {
 	int id = GPOINTER_TO_INT(g_hash_table_lookup(session->extmaps, uri));
 	if(id > 0)
 		return id;
 	gboolean used[15] = { FALSE };
-	GHashTableIter iter;
-	gpointer value;
-	g_hash_table_iter_init(&iter, session->extmaps);
-	while(g_hash_table_iter_next(&iter, NULL, &value)) {
-		int taken = GPOINTER_TO_INT(value);
-		if(taken > 0 && taken < 15)
-			used[taken] = TRUE;
-	}
+	convene_values_used(session->extmaps, used, 15);
 	for(id = 1; id < 15; id++) {
 		if(!used[id]) {
 			g_hash_table_insert(session->extmaps, g_strdup(uri), GINT_TO_POINTER(id));
@@ -319,14 +321,7 @@ static int convene_codec_pt(convene_session *session, const char *name, int want
 		return pt;
 	}
 	gboolean used[128] = { FALSE };
-	GHashTableIter iter;
-	gpointer value;
-	g_hash_table_iter_init(&iter, session->pt_map);
-	while(g_hash_table_iter_next(&iter, NULL, &value)) {
-		int taken = GPOINTER_TO_INT(value);
-		if(taken >= 0 && taken < 128)
-			used[taken] = TRUE;
-	}
+	convene_values_used(session->pt_map, used, 128);
 	pt = -1;
 	if(wanted >= 96 && wanted < 128 && !used[wanted])
 		pt = wanted;
