@@ -118,6 +118,9 @@ export interface TrackStats {
     rid: string | null;
     codec: string | null;
     bitrateBps: number;
+    /** Bytes received (inbound) or sent (outbound) so far: what the next summary's bitrate is computed from. */
+    bytes: number;
+    /** Packets received (inbound) or sent (outbound) so far. */
     packets: number;
     packetsLost: number;
     /** Lost / (received + lost) over the interval, 0..1. */
@@ -171,6 +174,8 @@ export interface AddStreamOptions {
  * One RTCPeerConnection with perfect negotiation (the seed guide's
  * WebRTCPeerEngine). With the server the engine is polite. Events:
  *  'signal' ({type: 'offer' | 'answer' | 'ice-candidate', data})   to send to the peer
+ *                                     (offers and candidates: the answer to a remote offer
+ *                                     is what handleOffer() returns, it is not emitted too)
  *  'track' (RTCTrackEvent)
  *  'connectionstatechange' (state)
  *  'ice-restart' ()                   an ICE restart was started (failed, or disconnected > iceRestartAfterMs)
