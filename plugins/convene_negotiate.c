@@ -42,6 +42,7 @@ void convene_media_init(convene_session *session) {
 	session->forwards = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)convene_forward_unref);
 	session->rewriters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	session->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	session->layer_prefs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	session->pt_map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	session->extmaps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	convene_snap_cell_init(&session->publish_table);
@@ -56,6 +57,7 @@ void convene_media_free(convene_session *session) {
 	g_hash_table_destroy(session->streams);
 	g_hash_table_destroy(session->paused);
 	g_hash_table_destroy(session->refused);
+	g_hash_table_destroy(session->layer_prefs);
 	g_hash_table_destroy(session->pt_map);
 	g_hash_table_destroy(session->extmaps);
 	convene_snap_reader_clear(&session->rtp_reader);

@@ -365,9 +365,43 @@ static void convene_mline_placeholder(convene_session *session, janus_sdp_mline 
 
 /* --- answers --------------------------------------------------------------- */
 
+/* Sets a video stream up for simulcast from the core's description of the
+ * offer's simulcast m-lines ([{mindex, mid, rids | ssrcs, rid-ext}]). */
+static void convene_sdp_simulcast(convene_stream *stream, json_t *simulcast) {
+	size_t i;
+	json_t *entry;
+	json_array_foreach(simulcast, i, entry) {
+		const char *mid = json_string_value(json_object_get(entry, "mid"));
+		json_t *mindex = json_object_get(entry, "mindex");
+		if(!(mid && strcmp(mid, stream->mid) == 0) && !(json_is_integer(mindex) && json_integer_value(mindex) == stream->mindex))
+			continue;
+		const char *rids[CV_SIMULCAST_LAYERS];
+		uint32_t ssrcs[CV_SIMULCAST_LAYERS];
+		size_t n_rids = 0, n_ssrcs = 0, j;
+		json_t *v;
+		/* The core lists rids highest quality first (its default rid
+		 * order, "hml"), as cv_simulcast takes them */
+		json_array_foreach(json_object_get(entry, "rids"), j, v) {
+			if(json_is_string(v) && n_rids < CV_SIMULCAST_LAYERS)
+				rids[n_rids++] = json_string_value(v);
+		}
+		json_array_foreach(json_object_get(entry, "ssrcs"), j, v) {
+			if(json_is_integer(v) && n_ssrcs < CV_SIMULCAST_LAYERS)
+				ssrcs[n_ssrcs++] = (uint32_t)json_integer_value(v);
+		}
+		if(n_rids + n_ssrcs < 2)
+			return;
+		cv_simulcast_source_init(&stream->sim, rids, n_rids,
+			(int)json_integer_value(json_object_get(entry, "rid-ext")), ssrcs, n_ssrcs);
+		stream->simulcast = TRUE;
+		JANUS_LOG(LOG_VERB, "[convene] %s: simulcast, %zu layers\n", stream->key, n_rids ? n_rids : n_ssrcs);
+		return;
+	}
+}
+
 /* Fills a new or kept PUBLISH stream for m (codec chosen). */
 static convene_stream *convene_sdp_publish_stream(convene_session *session, janus_sdp_mline *m, int index,
-		const char *mid, cv_media_kind kind, const convene_codec_desc *codec) {
+		const char *mid, cv_media_kind kind, const convene_codec_desc *codec, json_t *simulcast) {
 	convene_stream *stream = g_hash_table_lookup(session->streams, mid);
 	if(stream != NULL && stream->mindex == index && stream->pt == codec->pt &&
 			strcasecmp(stream->codec, codec->name) == 0 && g_atomic_int_get(&stream->active)) {
@@ -388,6 +422,8 @@ static convene_stream *convene_sdp_publish_stream(convene_session *session, janu
 		g_strlcpy(stream->track_id, track + 1, sizeof(stream->track_id));
 	else
 		g_snprintf(stream->track_id, sizeof(stream->track_id), "%s-%s", kind == CV_KIND_AUDIO ? "audio" : "video", mid);
+	if(kind == CV_KIND_VIDEO && simulcast != NULL)
+		convene_sdp_simulcast(stream, simulcast);
 	return stream;
 }
 
@@ -489,7 +525,7 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 				continue;
 			}
 			slot->role = CV_SLOT_PUBLISH;
-			convene_stream *stream = convene_sdp_publish_stream(session, m, index, mid, kind, &codec);
+			convene_stream *stream = convene_sdp_publish_stream(session, m, index, mid, kind, &codec, simulcast);
 			g_hash_table_insert(published, g_strdup(mid), stream);
 			janus_sdp_mline *a = convene_mline_new(answer, kind, TRUE, JANUS_SDP_RECVONLY, mid);
 			convene_mline_codec_add(a, kind, codec.pt, codec.rtpmap, codec.fmtp[0] ? codec.fmtp : NULL, m, codec.pt);
@@ -507,7 +543,6 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 		}
 	}
 	janus_sdp_destroy(offer);
-	(void)simulcast;
 	if(!ok) {
 		janus_sdp_destroy(answer);
 		cv_slots_clear(next);
