@@ -40,6 +40,8 @@
 #include "cv_jwt.h"
 #include "cv_room.h"
 #include "cv_rtp.h"
+#include "cv_sdp_restore.h"
+#include "cv_simulcast.h"
 #include "cv_slots.h"
 
 #define CONVENE_VERSION 1
@@ -101,6 +103,8 @@ typedef struct convene_stream {
 	char track_id[65];			/* the msid track id announced to subscribers */
 	convene_snap_cell subscribers;	/* convene_forward items */
 	convene_snap_reader rtp_reader;	/* the publisher's RTP thread only */
+	gboolean simulcast;			/* several layers on this m-line (set before publishing) */
+	cv_simulcast_source sim;	/* their SSRCs, rids and activity (RTP thread) */
 	guint32 ssrc;				/* the SSRC being forwarded (RTP thread) */
 	gint64 ssrc_seen_us;		/* when it last sent (RTP thread) */
 	janus_mutex pli_mutex;
@@ -117,6 +121,8 @@ typedef struct convene_forward {
 	volatile gint out_pt;		/* payload type negotiated with the subscriber */
 	cv_rtp_rewriter rewriter;	/* the source's RTP thread only */
 	gboolean wait_keyframe;		/* video: hold until a keyframe (RTP thread) */
+	cv_simulcast_receiver sim_rx;	/* simulcast: the layer being forwarded (RTP thread) */
+	volatile gint layer_pref;	/* simulcast: pinned layer or CV_LAYER_AUTO (any thread) */
 	janus_refcount ref;
 } convene_forward;
 
@@ -151,6 +157,7 @@ struct convene_session {
 	GHashTable *forwards;		/* mid -> convene_forward*, FORWARD slots being fed */
 	GHashTable *rewriters;		/* mid -> cv_rtp_rewriter*: where the last forward on that m-line left off */
 	GHashTable *refused;		/* source keys the client rejected */
+	GHashTable *layer_prefs;	/* publisher user id -> simulcast layer pinned by `subscribe` */
 	GHashTable *pt_map;			/* codec name -> payload type for this PeerConnection */
 	GHashTable *extmaps;		/* extension URI -> id for this PeerConnection */
 	volatile gint data_accepted;	/* the data channel m-line was accepted (atomic) */
@@ -251,8 +258,13 @@ void convene_media_init(convene_session *session);
 char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t *simulcast,
 	cv_slot_table *next, GHashTable *published, cv_error *err);
 /* Our offer for the slot table `slots`; sources maps the FORWARD slots'
- * source keys to their streams. NULL on failure. */
-char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GHashTable *sources);
+ * source keys to their streams. NULL on failure. When restore is not NULL,
+ * *restore is set to the lines the Janus core strips from plugin offers but
+ * the client needs back (the RID header extensions of the client's own
+ * video m-lines): {mid: ["<id> <uri>", ...]}, a new reference, or NULL
+ * when there are none. See src/cv_sdp_restore.h. */
+char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GHashTable *sources,
+	json_t **restore);
 /* Reads a client answer: which of our m-lines it accepted. Fills, for each
  * of slots->count m-lines, accepted[i], sends[i] (the client sends on it)
  * and pts[i] (the payload type the answer chose). FALSE with err when the
@@ -270,6 +282,9 @@ void convene_forward_unref(convene_forward *forward);
 /* Adds/removes a forward to/from a stream's subscriber snapshot. */
 void convene_stream_add_forward(convene_stream *stream, convene_forward *forward);
 void convene_stream_remove_forward(convene_stream *stream, convene_forward *forward);
+/* Pins the simulcast layer this session receives from a publisher
+ * (CV_LAYER_AUTO: automatic). Handler thread. */
+void convene_media_set_layer(convene_session *session, const char *publisher_id, int layer);
 /* Asks a stream's publisher for a keyframe (paced). Any thread. */
 void convene_stream_request_keyframe(convene_stream *stream);
 /* Rebuilds the snapshots the media threads read from the session's tables. */

@@ -71,6 +71,9 @@ convene_stream *convene_stream_clone(convene_stream *from) {
 	stream->clock_rate = from->clock_rate;
 	stream->vcodec = from->vcodec;
 	g_strlcpy(stream->track_id, from->track_id, sizeof(stream->track_id));
+	stream->simulcast = from->simulcast;
+	stream->sim = from->sim;
+	memset(stream->sim.last_seen_us, 0, sizeof(stream->sim.last_seen_us));
 	return stream;
 }
 
@@ -103,6 +106,10 @@ convene_forward *convene_forward_new(convene_session *subscriber, int mindex, in
 	g_atomic_int_set(&forward->out_pt, out_pt);
 	cv_rtp_rewriter_init(&forward->rewriter, source->clock_rate);
 	forward->wait_keyframe = convene_stream_detects_keyframes(source);
+	cv_simulcast_receiver_init(&forward->sim_rx);
+	gpointer pinned = NULL;
+	g_atomic_int_set(&forward->layer_pref, (source->owner->user_id && g_hash_table_lookup_extended(subscriber->layer_prefs,
+		source->owner->user_id, NULL, &pinned)) ? GPOINTER_TO_INT(pinned) : CV_LAYER_AUTO);
 	janus_refcount_init(&forward->ref, convene_forward_free);
 	return forward;
 }
@@ -149,6 +156,18 @@ void convene_stream_add_forward(convene_stream *stream, convene_forward *forward
 
 void convene_stream_remove_forward(convene_stream *stream, convene_forward *forward) {
 	convene_stream_update_forwards(stream, NULL, forward);
+}
+
+void convene_media_set_layer(convene_session *session, const char *publisher_id, int layer) {
+	g_hash_table_insert(session->layer_prefs, g_strdup(publisher_id), GINT_TO_POINTER(layer));
+	GHashTableIter iter;
+	gpointer value;
+	g_hash_table_iter_init(&iter, session->forwards);
+	while(g_hash_table_iter_next(&iter, NULL, &value)) {
+		convene_forward *forward = value;
+		if(forward->source->owner->user_id != NULL && strcmp(forward->source->owner->user_id, publisher_id) == 0)
+			g_atomic_int_set(&forward->layer_pref, layer);
+	}
 }
 
 void convene_stream_request_keyframe(convene_stream *stream) {
@@ -201,6 +220,54 @@ void convene_media_publish_tables(convene_session *session) {
 
 /* --- RTP -------------------------------------------------------------------- */
 
+/* Relays one packet to one forward: payload type, sequence number and
+ * timestamp rewritten for that subscriber, restored by the caller. */
+static void convene_media_relay(convene_forward *forward, janus_plugin_rtp *packet, const cv_rtp_header *rtp, int64_t now) {
+	uint16_t seq;
+	uint32_t ts;
+	cv_rtp_rewrite(&forward->rewriter, rtp->ssrc, rtp->seq, rtp->ts, now, &seq, &ts);
+	cv_rtp_set((uint8_t *)packet->buffer, seq, ts, (uint8_t)g_atomic_int_get(&forward->out_pt));
+	janus_plugin_rtp out = {
+		.mindex = forward->mindex,
+		.video = packet->video,
+		.buffer = packet->buffer,
+		.length = packet->length,
+		.extensions = packet->extensions,
+	};
+	convene_gateway->relay_rtp(forward->subscriber->handle, &out);
+}
+
+/* The hot path of a simulcast stream: each subscriber gets one layer
+ * (src/cv_simulcast.h). */
+static void convene_media_forward_layer(convene_stream *stream, janus_plugin_rtp *packet,
+		const cv_rtp_header *rtp, convene_snap *subs, int64_t now) {
+	uint8_t *buf = (uint8_t *)packet->buffer;
+	int layer = cv_simulcast_layer(&stream->sim, buf, packet->length, rtp->ssrc);
+	if(layer < 0)
+		return;
+	cv_simulcast_seen(&stream->sim, layer, now);
+	if(subs == NULL || subs->len == 0)
+		return;
+	gboolean keyframe = cv_rtp_is_keyframe(stream->vcodec, buf + rtp->header_len, rtp->payload_len);
+	gboolean need_keyframe = FALSE;
+	for(guint i = 0; i < subs->len; i++) {
+		convene_forward *forward = subs->items[i];
+		convene_session *sub = forward->subscriber;
+		if(g_atomic_int_get(&sub->destroyed) || !g_atomic_int_get(&sub->media_up))
+			continue;
+		cv_simulcast_decision d = cv_simulcast_route(&forward->sim_rx, &stream->sim,
+			g_atomic_int_get(&forward->layer_pref), layer, keyframe, now);
+		need_keyframe = need_keyframe || d.need_keyframe;
+		if(d.switched)
+			JANUS_LOG(LOG_VERB, "[convene] %s -> %s: layer %s\n", stream->key, sub->user_id, cv_layer_name(layer));
+		if(d.forward)
+			convene_media_relay(forward, packet, rtp, now);
+	}
+	cv_rtp_set(buf, rtp->seq, rtp->ts, rtp->payload_type);
+	if(need_keyframe)
+		convene_stream_request_keyframe(stream);
+}
+
 void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *packet) {
 	convene_snap *table = convene_snap_read(&session->rtp_reader, &session->publish_table);
 	if(table == NULL || packet->mindex < 0 || (guint)packet->mindex >= table->len)
@@ -217,6 +284,10 @@ void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *pack
 	 * sender); receivers then wait for the new source's keyframe */
 	int64_t now = cv_mono_us();
 	convene_snap *subs = convene_snap_read(&stream->rtp_reader, &stream->subscribers);
+	if(stream->simulcast) {
+		convene_media_forward_layer(stream, packet, &rtp, subs, now);
+		return;
+	}
 	if(stream->ssrc == 0) {
 		stream->ssrc = rtp.ssrc;
 	} else if(rtp.ssrc != stream->ssrc) {
@@ -249,18 +320,7 @@ void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *pack
 			}
 			forward->wait_keyframe = FALSE;
 		}
-		uint16_t seq;
-		uint32_t ts;
-		cv_rtp_rewrite(&forward->rewriter, rtp.ssrc, rtp.seq, rtp.ts, now, &seq, &ts);
-		cv_rtp_set(buf, seq, ts, (uint8_t)g_atomic_int_get(&forward->out_pt));
-		janus_plugin_rtp out = {
-			.mindex = forward->mindex,
-			.video = packet->video,
-			.buffer = packet->buffer,
-			.length = packet->length,
-			.extensions = packet->extensions,
-		};
-		convene_gateway->relay_rtp(sub->handle, &out);
+		convene_media_relay(forward, packet, &rtp, now);
 	}
 	cv_rtp_set(buf, rtp.seq, rtp.ts, rtp.payload_type);
 	if(need_keyframe)

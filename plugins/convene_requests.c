@@ -441,7 +441,9 @@ static cv_error convene_handle_subscribe(convene_request *req) {
 	if(publisher == NULL)
 		return convene_error(CV_ERR_NOT_FOUND, "that user is not in your room");
 	janus_refcount_decrease(&publisher->ref);
-	return convene_error(CV_ERR_INTERNAL, "simulcast layer choice is not available on this server yet");
+	int layer = cv_layer_parse(json_string_value(json_object_get(req->env.data, "layer")));
+	convene_media_set_layer(session, user, layer);
+	return convene_ok;
 }
 
 static cv_error convene_handle_recording(convene_request *req) {

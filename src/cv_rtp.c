@@ -44,6 +44,60 @@ bool cv_rtp_parse(const uint8_t *buf, size_t len, cv_rtp_header *out) {
 	return true;
 }
 
+bool cv_rtp_extension(const uint8_t *buf, size_t len, int id, const uint8_t **value, size_t *value_len) {
+	if(buf == NULL || len < CV_RTP_HEADER_MIN || (buf[0] >> 6) != 2 || !(buf[0] & 0x10) || id <= 0 || id > 255)
+		return false;
+	size_t off = CV_RTP_HEADER_MIN + 4 * (size_t)(buf[0] & 0x0f);
+	if(off + 4 > len)
+		return false;
+	uint16_t profile = cv_be16(buf + off);
+	size_t end = off + 4 + 4 * (size_t)cv_be16(buf + off + 2);
+	if(end > len)
+		return false;
+	off += 4;
+	if(profile == 0xBEDE) {
+		/* One-byte headers: id (4 bits), length - 1 (4 bits), data */
+		while(off < end) {
+			uint8_t b = buf[off];
+			if(b == 0) {
+				off++;
+				continue;
+			}
+			int ext_id = b >> 4;
+			size_t ext_len = (size_t)(b & 0x0f) + 1;
+			if(ext_id == 15 || off + 1 + ext_len > end)
+				return false;
+			if(ext_id == id) {
+				*value = buf + off + 1;
+				*value_len = ext_len;
+				return true;
+			}
+			off += 1 + ext_len;
+		}
+	} else if((profile & 0xFFF0) == 0x1000) {
+		/* Two-byte headers: id, length, data */
+		while(off < end) {
+			uint8_t ext_id = buf[off];
+			if(ext_id == 0) {
+				off++;
+				continue;
+			}
+			if(off + 2 > end)
+				return false;
+			size_t ext_len = buf[off + 1];
+			if(off + 2 + ext_len > end)
+				return false;
+			if(ext_id == id) {
+				*value = buf + off + 2;
+				*value_len = ext_len;
+				return true;
+			}
+			off += 2 + ext_len;
+		}
+	}
+	return false;
+}
+
 void cv_rtp_set(uint8_t *buf, uint16_t seq, uint32_t ts, uint8_t payload_type) {
 	buf[1] = (uint8_t)((buf[1] & 0x80) | (payload_type & 0x7f));
 	buf[2] = (uint8_t)(seq >> 8);

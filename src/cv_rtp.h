@@ -37,6 +37,9 @@ typedef struct cv_rtp_header {
 
 /* Parses buf; false when it is not a valid RTP packet (version, lengths). */
 bool cv_rtp_parse(const uint8_t *buf, size_t len, cv_rtp_header *out);
+/* Finds header extension `id` (RFC 8285, one-byte or two-byte form) in an
+ * RTP packet; on true, value and value_len point into buf. */
+bool cv_rtp_extension(const uint8_t *buf, size_t len, int id, const uint8_t **value, size_t *value_len);
 /* Writes seq, ts and payload type into an RTP header in place (len >= 12). */
 void cv_rtp_set(uint8_t *buf, uint16_t seq, uint32_t ts, uint8_t payload_type);
 

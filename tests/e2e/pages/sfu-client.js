@@ -54,6 +54,7 @@
         const send = (msg) => { log('out', msg); c.ws.send(JSON.stringify(msg)); };
 
         c.sendData = (obj) => c.dc.send(JSON.stringify(obj));
+        c.sendFrame = (msg) => send(msg);
 
         async function onServerDescription(desc) {
             const pc = c.pc;
@@ -172,7 +173,15 @@
                 c.dc.onmessage = (m) => c.dataReceived.push(JSON.parse(m.data));
             }
             for (const track of stream.getTracks()) {
-                const tx = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+                const init = { direction: 'sendonly', streams: [stream] };
+                // opts.simulcast: video as three layers h/m/l
+                if (track.kind === 'video' && opts.simulcast)
+                    init.sendEncodings = [
+                        { rid: 'h', maxBitrate: 900000 },
+                        { rid: 'm', maxBitrate: 300000, scaleResolutionDownBy: 2 },
+                        { rid: 'l', maxBitrate: 100000, scaleResolutionDownBy: 4 },
+                    ];
+                const tx = pc.addTransceiver(track, init);
                 // opts.videoCodec ('VP9', 'H264', ...): offer only that codec (and rtx)
                 if (track.kind === 'video' && opts.videoCodec) {
                     const want = 'video/' + opts.videoCodec.toLowerCase();
