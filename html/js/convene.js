@@ -345,7 +345,11 @@ export class SignalingClient extends Emitter {
         this._detach(this._ws);
         this._ws = null;
         this._stopPing();
-        this._rejectPending(new ConveneError(0, 'closed', `connection closed (${code}${reason ? ' ' + reason : ''})`));
+        // The server accepts the socket, then closes it with 1008 for a bad
+        // token: a request sent meanwhile (the join) fails as unauthorized.
+        this._rejectPending(code === 1008
+            ? new ConveneError(401, 'unauthorized', reason || 'Unauthorized')
+            : new ConveneError(0, 'closed', `connection closed (${code}${reason ? ' ' + reason : ''})`));
         const fatal = code === 1008 || code === 4000;
         const backoff = this._backoff;
         const firstConnect = this._state === 'connecting';

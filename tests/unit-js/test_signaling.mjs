@@ -2,6 +2,7 @@
 // server): request/response correlation by requestId, error frames rejecting
 // the right request, timeouts, typed events, automatic reconnect with
 // backoff after an unexpected close, none after 1008 / 4000 / close(),
+// a request pending at a 1008 close rejected as 401,
 // application-level ping with a pong timeout.
 //
 // Run: node tests/unit-js/test_signaling.mjs (tests/run runs it too).
@@ -261,6 +262,22 @@ await t.case('connect() while reconnecting resolves when the connection is back'
     await p;
     equal(client.state, 'open', 'state');
     client.close();
+});
+
+await t.case('a request pending when the server closes with 1008 (after the socket opened) rejects as 401 unauthorized', async () => {
+    // What the server does with a bad token: accept the socket, then close it with 1008.
+    const { WS, client } = await connected({ reconnect: { baseMs: 5, jitter: 0 } });
+    const pending = client.request({ type: 'join', roomId: 'r' }, 'joined');
+    WS.last().drop(1008, 'Unauthorized');
+    const err = await rejects(pending, 'join');
+    assert(err instanceof ConveneError, 'a ConveneError');
+    equal(err.code, 401, 'code');
+    equal(err.reason, 'unauthorized', 'reason');
+    const s2 = await connected({ reconnect: false });
+    const p2 = s2.client.request({ type: 'join', roomId: 'r' }, 'joined');
+    s2.WS.last().drop(1006);
+    const err2 = await rejects(p2, 'join on 1006');
+    equal(err2.reason, 'closed', 'other closes stay "closed"');
 });
 
 await t.case('no reconnect after 1008 (Unauthorized) or 4000 (kicked)', async () => {
