@@ -268,8 +268,46 @@ static void convene_media_forward_layer(convene_stream *stream, janus_plugin_rtp
 		convene_stream_request_keyframe(stream);
 }
 
-void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *packet) {
+/* The RTP thread's subscriber readers hold snapshots of forwards, and a
+ * forward holds its subscriber session and its source stream: a reader that
+ * is never read again (its stream left the publish table, or the
+ * PeerConnection is gone) would keep a reference cycle (stream -> reader ->
+ * forward -> stream, and across sessions through forward->subscriber)
+ * alive for ever. So readers are released on the thread that owns them:
+ * here when a table without the stream is picked up, and in
+ * convene_media_release_readers when the PeerConnection ends. */
+static void convene_media_drop_readers(convene_snap *old, convene_snap *table) {
+	for(guint i = 0; old != NULL && i < old->len; i++) {
+		convene_stream *stream = old->items[i];
+		if(stream == NULL)
+			continue;
+		if(table == NULL || (guint)stream->mindex >= table->len || table->items[stream->mindex] != stream)
+			convene_snap_reader_clear(&stream->rtp_reader);
+	}
+}
+
+/* The publish table for the RTP thread: when it changed, the streams that
+ * left it give up their readers (nothing on this thread can reach them
+ * any more). */
+static convene_snap *convene_media_table(convene_session *session) {
+	convene_snap *old = session->rtp_reader.snap;
+	if(g_atomic_int_get(&session->publish_table.generation) == session->rtp_reader.generation)
+		return old;
+	if(old != NULL)
+		janus_refcount_increase(&old->ref);
 	convene_snap *table = convene_snap_read(&session->rtp_reader, &session->publish_table);
+	convene_media_drop_readers(old, table);
+	convene_snap_unref(old);
+	return table;
+}
+
+void convene_media_release_readers(convene_session *session) {
+	convene_media_drop_readers(session->rtp_reader.snap, NULL);
+	convene_snap_reader_clear(&session->rtp_reader);
+}
+
+void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *packet) {
+	convene_snap *table = convene_media_table(session);
 	if(table == NULL || packet->mindex < 0 || (guint)packet->mindex >= table->len)
 		return;
 	convene_stream *stream = table->items[packet->mindex];
