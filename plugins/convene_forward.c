@@ -221,12 +221,19 @@ void convene_media_publish_tables(convene_session *session) {
 /* --- RTP -------------------------------------------------------------------- */
 
 /* Relays one packet to one forward: payload type, sequence number and
- * timestamp rewritten for that subscriber, restored by the caller. */
+ * timestamp rewritten for that subscriber, restored by the caller; a VP8
+ * descriptor rewritten and restored here. */
 static void convene_media_relay(convene_forward *forward, janus_plugin_rtp *packet, const cv_rtp_header *rtp, int64_t now) {
 	uint16_t seq;
 	uint32_t ts;
 	cv_rtp_rewrite(&forward->rewriter, rtp->ssrc, rtp->seq, rtp->ts, now, &seq, &ts);
 	cv_rtp_set((uint8_t *)packet->buffer, seq, ts, (uint8_t)g_atomic_int_get(&forward->out_pt));
+	/* VP8: this receiver's PictureID/TL0PICIDX, put back after the send
+	 * (the core copies the packet) */
+	uint8_t *payload = (uint8_t *)packet->buffer + rtp->header_len;
+	cv_vp8_descriptor original;
+	gboolean vp8 = forward->source->kind == CV_KIND_VIDEO && forward->source->vcodec == CV_CODEC_VP8 &&
+		cv_vp8_rewrite(&forward->rewriter.vp8, payload, rtp->payload_len, &original);
 	janus_plugin_rtp out = {
 		.mindex = forward->mindex,
 		.video = packet->video,
@@ -235,6 +242,8 @@ static void convene_media_relay(convene_forward *forward, janus_plugin_rtp *pack
 		.extensions = packet->extensions,
 	};
 	convene_gateway->relay_rtp(forward->subscriber->handle, &out);
+	if(vp8)
+		cv_vp8_descriptor_write(payload, &original);
 }
 
 /* The hot path of a simulcast stream: each subscriber gets one layer
