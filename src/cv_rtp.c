@@ -253,7 +253,12 @@ void cv_rtp_rewrite(cv_rtp_rewriter *rw, uint32_t ssrc, uint16_t seq, uint32_t t
 		int64_t elapsed_us = now_us - rw->last_time_us;
 		if(elapsed_us < 0)
 			elapsed_us = 0;
-		uint32_t ticks = (uint32_t)((elapsed_us * (int64_t)rw->clock_rate) / 1000000);
+		/* elapsed * rate / 1e6 mod 2^32, split into whole seconds and the
+		 * rest so that nothing overflows: the clock rate comes from the
+		 * publisher's SDP (any 32-bit value), and elapsed * rate in int64
+		 * overflowed after 36 minutes at 2^32 Hz */
+		uint64_t e = (uint64_t)elapsed_us;
+		uint32_t ticks = (uint32_t)((e / 1000000) * rw->clock_rate + (e % 1000000) * rw->clock_rate / 1000000);
 		if(ticks == 0)
 			ticks = 1;
 		uint16_t next_seq = (uint16_t)(rw->last_seq + 1);

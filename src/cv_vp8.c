@@ -67,7 +67,8 @@ void cv_vp8_rewriter_init(cv_vp8_rewriter *rw) {
 }
 
 void cv_vp8_rewriter_resync(cv_vp8_rewriter *rw) {
-	rw->resync = true;
+	rw->resync_picture_id = true;
+	rw->resync_tl0picidx = true;
 }
 
 /* True when a is newer than b in a sequence space of mask + 1 values. */
@@ -81,13 +82,14 @@ bool cv_vp8_rewrite(cv_vp8_rewriter *rw, uint8_t *payload, size_t len, cv_vp8_de
 	if(!cv_vp8_descriptor_parse(payload, len, &d))
 		return false;
 	*original = d;
-	if(rw->resync) {
-		/* A new source: its first value follows the last one sent */
-		rw->resync = false;
-		if(d.has_picture_id)
-			rw->picture_offset = rw->have_picture_id ? (uint16_t)((rw->last_picture_id + 1 - d.picture_id) & 0x7FFF) : 0;
-		if(d.has_tl0picidx)
-			rw->tl0_offset = rw->have_tl0picidx ? (uint8_t)(rw->last_tl0picidx + 1 - d.tl0picidx) : 0;
+	/* A new source: its first value of each field follows the last one sent */
+	if(rw->resync_picture_id && d.has_picture_id) {
+		rw->resync_picture_id = false;
+		rw->picture_offset = rw->have_picture_id ? (uint16_t)((rw->last_picture_id + 1 - d.picture_id) & 0x7FFF) : 0;
+	}
+	if(rw->resync_tl0picidx && d.has_tl0picidx) {
+		rw->resync_tl0picidx = false;
+		rw->tl0_offset = rw->have_tl0picidx ? (uint8_t)(rw->last_tl0picidx + 1 - d.tl0picidx) : 0;
 	}
 	if(d.has_picture_id) {
 		uint16_t mask = d.long_picture_id ? 0x7FFF : 0x7F;

@@ -43,7 +43,8 @@ bool cv_vp8_descriptor_parse(const uint8_t *payload, size_t len, cv_vp8_descript
 void cv_vp8_descriptor_write(uint8_t *payload, const cv_vp8_descriptor *d);
 
 typedef struct cv_vp8_rewriter {
-	bool resync;				/* the next packet starts a new source */
+	bool resync_picture_id;		/* the next PictureID starts a new source */
+	bool resync_tl0picidx;		/* the next TL0PICIDX too */
 	bool have_picture_id, have_tl0picidx;
 	uint16_t picture_offset;	/* out = in + offset, in the field's width */
 	uint8_t tl0_offset;
