@@ -434,6 +434,10 @@ async function sfuPage() {
         await ann.page.click('[data-testid=leave]');
         await waitFor(() => ben.page.evaluate((sel) => !document.querySelector(sel), tileSel(ann.id)),
             { timeout: 8000, what: 'ann\'s tile gone at ben' });
+        /* The server tells the others (user-left) before it answers ann (left):
+         * ann's page may still be waiting for its answer here */
+        await waitFor(() => ann.page.evaluate(() => document.body.dataset.state === 'lobby'),
+            { timeout: 8000, what: 'ann back in the lobby' }).catch(() => { /* reported below */ });
         const s = await ann.page.evaluate(() => ({ state: document.body.dataset.state, tiles: document.querySelectorAll('[data-testid=tile]').length,
             key: document.querySelector('[data-testid=banner]').dataset.key }));
         if (s.state !== 'lobby' || s.tiles !== 0 || s.key !== 'left')
