@@ -13,7 +13,9 @@
  * Handler thread only (it reads and updates the session's pt_map and
  * extmaps tables).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -59,6 +61,20 @@ typedef struct convene_codec_desc {
 
 /* --- reading m-lines ---------------------------------------------------------- */
 
+/* The decimal number at the start of `text` (up to a space, a slash or the
+ * end), or -1 when there is none or it is outside [min, max]. Client SDP
+ * values go through here, never through atoi (undefined out of range). */
+static long convene_sdp_number(const char *text, long min, long max) {
+	if(text == NULL || *text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	char *end = NULL;
+	long value = strtol(text, &end, 10);
+	if(errno != 0 || (*end != '\0' && *end != ' ' && *end != '/') || value < min || value > max)
+		return -1;
+	return value;
+}
+
 /* The value of the first attribute `name` of m, or NULL. */
 static const char *convene_mline_attr(janus_sdp_mline *m, const char *name) {
 	for(GList *l = m->attributes; l != NULL; l = l->next) {
@@ -99,11 +115,15 @@ static gboolean convene_mline_codec(janus_sdp_mline *m, const char *name, conven
 		const char *fmtp = convene_mline_pt_attr(m, "fmtp", pt);
 		if(found && !(strcasecmp(name, "h264") == 0 && fmtp && strstr(fmtp, "packetization-mode=1")))
 			continue;
+		/* RTP clock rates are positive and fit in 32 bits; 90 kHz when left out */
+		long clock_rate = slash ? convene_sdp_number(slash + 1, 1, 0xFFFFFFFFL) : 90000;
+		if(clock_rate < 0)
+			continue;
 		memset(out, 0, sizeof(*out));
 		out->pt = pt;
 		g_strlcpy(out->name, rtpmap, MIN(name_len + 1, sizeof(out->name)));
 		g_strlcpy(out->rtpmap, rtpmap, sizeof(out->rtpmap));
-		out->clock_rate = slash ? (uint32_t)atoi(slash + 1) : 90000;
+		out->clock_rate = (uint32_t)clock_rate;
 		if(fmtp != NULL)
 			g_strlcpy(out->fmtp, fmtp, sizeof(out->fmtp));
 		found = TRUE;
@@ -161,15 +181,15 @@ static void convene_sdp_learn(convene_session *session, janus_sdp *sdp) {
 			if(strcasecmp(a->name, "extmap") == 0) {
 				/* Keep the table one to one: some clients (aiortc) give the
 				 * same id to different extensions in different m-lines */
-				int id = atoi(a->value);
+				long id = convene_sdp_number(a->value, 1, 14);
 				const char *uri = strchr(a->value, ' ');
-				if(id > 0 && id < 15 && uri != NULL && !g_hash_table_contains(session->extmaps, uri + 1) &&
+				if(id > 0 && uri != NULL && !g_hash_table_contains(session->extmaps, uri + 1) &&
 						!convene_ext_id_taken(session, id))
 					g_hash_table_insert(session->extmaps, g_strdup(uri + 1), GINT_TO_POINTER(id));
 			} else if(strcasecmp(a->name, "rtpmap") == 0) {
-				int pt = atoi(a->value);
+				long pt = convene_sdp_number(a->value, 0, 127);
 				const char *name = strchr(a->value, ' ');
-				if(name == NULL)
+				if(pt < 0 || name == NULL)
 					continue;
 				char codec[16];
 				size_t len = strcspn(name + 1, "/");
@@ -297,7 +317,7 @@ static void convene_mline_exts_add(convene_session *session, janus_sdp_mline *m,
 				janus_sdp_attribute *a = l->data;
 				const char *uri = (a->name && a->value && !strcasecmp(a->name, "extmap")) ? strchr(a->value, ' ') : NULL;
 				if(uri != NULL && strcmp(uri + 1, uris[i]) == 0) {
-					id = atoi(a->value);
+					id = (int)convene_sdp_number(a->value, 1, 14);
 					break;
 				}
 			}

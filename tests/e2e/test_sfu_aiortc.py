@@ -19,7 +19,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import convene  # noqa: E402
-from aiortc_peer import SfuPeer, offer_owners  # noqa: E402
+from aiortc_peer import SfuPeer, make_pc, offer_owners, video_track, audio_track  # noqa: E402
 from convene import case, check, check_eq, main, now_ms, short, uid  # noqa: E402
 
 VIDEO_FPS, AUDIO_FPS = 15, 50
@@ -457,6 +457,53 @@ class CliPeer:
                 await asyncio.wait_for(t, 2)
             except BaseException:  # noqa: BLE001
                 t.cancel()
+
+
+@case("numbers out of range in an offer (payload type, clock rate, extmap id): a clear answer or error, "
+      "the absurd values are not echoed, the server serves a fresh peer")
+async def _():
+    room = uid("sfu-num")
+    pc = make_pc()
+    pc.addTrack(audio_track())
+    pc.addTrack(video_track(3))
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp = pc.localDescription.sdp
+    huge = "99999999999999999999999"
+    bad = []
+    for line in sdp.split("\r\n"):
+        if line.startswith("a=rtpmap:") and "VP8/90000" in line:
+            line = line.replace("VP8/90000", f"VP8/{huge}")      # clock rate beyond 32 bits
+        elif line.startswith("a=extmap:"):
+            line = f"a=extmap:{huge}" + line[line.index(" "):]  # id beyond any extmap id
+        elif line.startswith("a=rtpmap:") and "opus/" in line:
+            bad.append(line.replace("a=rtpmap:", f"a=rtpmap:{huge}"))  # a second, absurd payload type
+        bad.append(line)
+    munged = "\r\n".join(bad)
+    c = await convene.Client.connect(name="numbers")
+    await c.join(room, uid("n"))
+    await c.send({"type": "offer", "roomId": room, "requestId": "num-1", "data": {"type": "offer", "sdp": munged}})
+    reply = await c.expect_one_of(["answer", "error"], timeout=8)
+    text = json.dumps(reply)
+    check(huge not in text, f"the answer echoes an out-of-range number: {short(reply, 600)}")
+    if reply["type"] == "answer":
+        answer_sdp = reply["data"]["sdp"]
+        for line in answer_sdp.split("\r\n"):
+            if line.startswith("a=extmap:"):
+                ext_id = int(line[len("a=extmap:"):].split(" ")[0].split("/")[0])
+                check(1 <= ext_id <= 14, f"answer extmap id out of range: {line}")
+            if line.startswith("a=rtpmap:"):
+                pt = int(line[len("a=rtpmap:"):].split(" ")[0])
+                check(0 <= pt <= 127, f"answer payload type out of range: {line}")
+        note(f"answered; video m-line: {[l for l in answer_sdp.split(chr(13) + chr(10)) if l.startswith('m=video')]}")
+    else:
+        note(f"refused: {reply['data']}")
+    await c.assert_usable()
+    await c.close()
+    await pc.close()
+    # the server is fine: two fresh peers get media both ways
+    a = await peer(room + "-after", uid("a"), 4)
+    b = await peer(room + "-after", uid("b"), 5)
+    await all_receive([a, b], at_least=5, timeout=8)
 
 
 @case("aiortc_peer.py as a program: joined, connected, track, stats, data, left and closed as JSON lines",
