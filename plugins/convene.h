@@ -34,6 +34,7 @@
 #include <refcount.h>
 #include <plugins/plugin.h>
 
+#include "convene_auth.h"
 #include "convene_snap.h"
 #include "cv_envelope.h"
 #include "cv_errors.h"
@@ -52,9 +53,7 @@
 
 /* --- configuration (janus.plugin.convene.jcfg), read once at init --------- */
 typedef struct convene_config {
-	gboolean auth_none;				/* auth = "none": userId taken from join */
-	cv_jwt_key jwt_key;				/* the HS256 secret (owned) */
-	int64_t jwt_clock_skew;			/* seconds allowed on exp/nbf */
+	convene_auth auth;				/* token settings (common/convene_auth.h) */
 	cv_create_policy create_policy;	/* who may create unconfigured rooms */
 	cv_topology default_topology;	/* for created rooms */
 	unsigned int default_max_participants;

@@ -196,8 +196,7 @@ static cv_error convene_join_identity(convene_request *req, cv_claims *claims, g
 	*has_claims = FALSE;
 	if(req->env.token != NULL) {
 		cv_error err = { CV_OK, NULL };
-		if(!cv_jwt_verify(req->env.token, &convene_cfg.jwt_key, 1, cv_now_s(),
-				convene_cfg.jwt_clock_skew, claims, &err))
+		if(!convene_auth_verify(&convene_cfg.auth, req->env.token, claims, &err))
 			return err;
 		*has_claims = TRUE;
 		if(strcmp(claims->sub, CV_SERVER_ID) == 0)
@@ -208,7 +207,7 @@ static cv_error convene_join_identity(convene_request *req, cv_claims *claims, g
 			return convene_error(CV_ERR_FORBIDDEN, "the token is for another room");
 		return convene_ok;
 	}
-	if(!convene_cfg.auth_none)
+	if(!convene_cfg.auth.none)
 		return convene_error(CV_ERR_UNAUTHORIZED, "join needs a token");
 	if(req->env.user_id != NULL && strcmp(req->env.user_id, CV_SERVER_ID) == 0)
 		return convene_error(CV_ERR_BAD_REQUEST, "\"sfu\" is reserved for the server");

@@ -205,7 +205,6 @@ static gboolean convene_config_codecs(janus_config *config, janus_config_categor
 
 static int convene_config_load(janus_config *config) {
 	memset(&convene_cfg, 0, sizeof(convene_cfg));
-	convene_cfg.jwt_clock_skew = 30;
 	convene_cfg.create_policy = CV_CREATE_GRANT;
 	convene_cfg.default_topology = CV_TOPOLOGY_SFU;
 	convene_cfg.default_max_participants = 50;
@@ -214,28 +213,14 @@ static int convene_config_load(janus_config *config) {
 	convene_cfg.audio_codecs = g_strsplit("opus", ",", -1);
 	convene_cfg.video_codecs = g_strsplit("vp8,h264,vp9", ",", -1);
 	convene_cfg.pli_interval_us = 500 * 1000;
+	janus_config_category *general = config ?
+		janus_config_get_create(config, NULL, janus_config_type_category, "general") : NULL;
+	if(convene_auth_load(config, general, "convene", &convene_cfg.auth) < 0)
+		return -1;
+	if(convene_cfg.auth.none)
+		convene_cfg.create_policy = CV_CREATE_ANYONE;
 	if(config == NULL)
 		return 0;
-	janus_config_category *general = janus_config_get_create(config, NULL, janus_config_type_category, "general");
-	const char *auth = convene_config_string(config, general, "auth");
-	if(auth != NULL && strcmp(auth, "none") == 0) {
-		convene_cfg.auth_none = TRUE;
-		convene_cfg.create_policy = CV_CREATE_ANYONE;
-	} else if(auth != NULL && strcmp(auth, "jwt") != 0) {
-		JANUS_LOG(LOG_ERR, "[convene] auth must be \"jwt\" or \"none\", not \"%s\"\n", auth);
-		return -1;
-	}
-	const char *secret = convene_config_string(config, general, "jwt_secret");
-	if(secret != NULL && *secret != '\0') {
-		convene_cfg.jwt_key.secret = (const unsigned char *)g_strdup(secret);
-		convene_cfg.jwt_key.secret_len = strlen(secret);
-	} else if(!convene_cfg.auth_none) {
-		JANUS_LOG(LOG_ERR, "[convene] auth = \"jwt\" needs jwt_secret\n");
-		return -1;
-	}
-	const char *skew = convene_config_string(config, general, "jwt_clock_skew");
-	if(skew != NULL)
-		convene_cfg.jwt_clock_skew = atoi(skew);
 	const char *policy = convene_config_string(config, general, "room_creation");
 	if(policy != NULL && !cv_create_policy_parse(policy, &convene_cfg.create_policy)) {
 		JANUS_LOG(LOG_ERR, "[convene] room_creation must be never, grant or anyone\n");
@@ -293,7 +278,7 @@ static int convene_init(janus_callbacks *callback, const char *config_path) {
 		g_error_free(error);
 		return -1;
 	}
-	JANUS_LOG(LOG_INFO, "%s initialized (auth %s)\n", CONVENE_NAME, convene_cfg.auth_none ? "none" : "jwt");
+	JANUS_LOG(LOG_INFO, "%s initialized (auth %s)\n", CONVENE_NAME, convene_cfg.auth.none ? "none" : "jwt");
 	return 0;
 }
 
@@ -313,7 +298,7 @@ static void convene_destroy(void) {
 	g_async_queue_unref(work_queue);
 	work_queue = NULL;
 	convene_rooms_deinit();
-	g_free((char *)convene_cfg.jwt_key.secret);
+	convene_auth_free(&convene_cfg.auth);
 	json_decref(convene_cfg.ice_servers);
 	g_strfreev(convene_cfg.audio_codecs);
 	g_strfreev(convene_cfg.video_codecs);

@@ -76,10 +76,13 @@ bool cv_envelope_targets_server(const cv_envelope *env) {
 	return env->target_user_id == NULL || strcmp(env->target_user_id, CV_SERVER_ID) == 0;
 }
 
-/* Scans JSON text for its deepest nesting of objects and arrays, skipping
- * strings. Stops early once max_depth is passed. */
-static int cv_json_depth(const char *text, size_t len, int max_depth) {
+/* Scans JSON text for its deepest nesting of objects and arrays and an
+ * upper bound of its number of values (containers, plus one value per
+ * comma and one to start), skipping strings. Stops early once max_depth is
+ * passed. */
+static int cv_json_depth(const char *text, size_t len, int max_depth, long *values) {
 	int depth = 0, deepest = 0;
+	long count = 1;
 	bool in_string = false;
 	for(size_t i = 0; i < len; i++) {
 		char c = text[i];
@@ -92,7 +95,10 @@ static int cv_json_depth(const char *text, size_t len, int max_depth) {
 		}
 		if(c == '"') {
 			in_string = true;
+		} else if(c == ',') {
+			count++;
 		} else if(c == '{' || c == '[') {
+			count++;
 			if(++depth > deepest) {
 				deepest = depth;
 				if(deepest > max_depth)
@@ -102,13 +108,27 @@ static int cv_json_depth(const char *text, size_t len, int max_depth) {
 			depth--;
 		}
 	}
+	if(values != NULL)
+		*values = count;
 	return deepest;
 }
 
 json_t *cv_envelope_load(const char *text, size_t len, int max_depth, cv_error *err) {
-	if(max_depth > 0 && cv_json_depth(text, len, max_depth) > max_depth) {
-		cv_fail(err, CV_ERR_BAD_REQUEST, "JSON nested too deeply");
-		return NULL;
+	return cv_envelope_load_bounded(text, len, max_depth, 0, err);
+}
+
+json_t *cv_envelope_load_bounded(const char *text, size_t len, int max_depth, int max_values, cv_error *err) {
+	if(max_depth > 0 || max_values > 0) {
+		long values = 0;
+		int depth = cv_json_depth(text, len, max_depth > 0 ? max_depth : 1 << 30, &values);
+		if(max_depth > 0 && depth > max_depth) {
+			cv_fail(err, CV_ERR_BAD_REQUEST, "JSON nested too deeply");
+			return NULL;
+		}
+		if(max_values > 0 && values > max_values) {
+			cv_fail(err, CV_ERR_BAD_REQUEST, "JSON has too many values");
+			return NULL;
+		}
 	}
 	json_error_t jerr;
 	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);

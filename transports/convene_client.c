@@ -87,7 +87,8 @@ static void convene_client_close_locked(convene_client *client, int code, const 
 	g_strlcpy(client->close_reason, reason, sizeof(client->close_reason));
 }
 
-convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token, gboolean authorized) {
+convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token,
+		int refuse_code, const char *refuse_reason) {
 	convene_client *client = g_malloc0(sizeof(convene_client));
 	client->wsi = wsi;
 	g_strlcpy(client->peer, peer ? peer : "?", sizeof(client->peer));
@@ -95,10 +96,15 @@ convene_client *convene_client_new(struct lws *wsi, const char *peer, const char
 	janus_mutex_init(&client->mutex);
 	client->pending = g_queue_new();
 	client->outgoing = g_queue_new();
+	client->created_us = g_get_monotonic_time();
+	cv_bucket_init(&client->rate, convene_tcfg.rate_limit, convene_tcfg.rate_burst);
+	cv_abuse_init(&client->abuse, convene_tcfg.rate_strikes, 10 * G_USEC_PER_SEC);
+	cv_bucket_init(&client->candidates, convene_tcfg.candidates_per_minute / 60.0,
+		MAX(convene_tcfg.candidates_per_minute / 2, 1));
 	client->ts = janus_transport_session_create(client, convene_client_free);
-	if(!authorized) {
-		client->state = CONVENE_CLIENT_UNAUTHORIZED;
-		convene_client_close_locked(client, LWS_CLOSE_STATUS_POLICY_VIOLATION, "Unauthorized");
+	if(refuse_code != 0) {
+		client->state = CONVENE_CLIENT_REFUSED;
+		convene_client_close_locked(client, refuse_code, refuse_reason);
 		convene_transport_wake(client);
 		return client;
 	}
@@ -138,10 +144,31 @@ static void convene_client_pump(convene_client *client) {
 		convene_client_to_core(client, request);
 }
 
+/* The per-connection message rate: false (and answered with 429, or
+ * the socket closed after sustained abuse) when over it. Service thread. */
+static gboolean convene_client_within_rate(convene_client *client) {
+	gint64 now = g_get_monotonic_time();
+	if(cv_bucket_take(&client->rate, 1, now))
+		return TRUE;
+	if(cv_abuse_strike(&client->abuse, now)) {
+		JANUS_LOG(LOG_WARN, "[convene-ws] %s: over the message rate again and again: closing\n", client->peer);
+		janus_mutex_lock(&client->mutex);
+		convene_client_queue_locked(client, cv_error_frame(CV_ERR_RATE_LIMITED, "over the message rate: closing", NULL));
+		convene_client_close_locked(client, LWS_CLOSE_STATUS_POLICY_VIOLATION, "Rate limited");
+		janus_mutex_unlock(&client->mutex);
+		convene_transport_wake(client);
+	} else {
+		convene_client_queue(client, cv_error_frame(CV_ERR_RATE_LIMITED, "over the message rate", NULL));
+	}
+	return FALSE;
+}
+
 /* Handles one complete text frame. Service thread. */
 static void convene_client_frame(convene_client *client, const char *text, size_t len) {
 	cv_error err = { CV_OK, NULL };
-	json_t *msg = cv_envelope_load(text, len, convene_tcfg.max_json_depth, &err);
+	if(!convene_client_within_rate(client))
+		return;
+	json_t *msg = cv_envelope_load_bounded(text, len, convene_tcfg.max_json_depth, convene_tcfg.max_json_values, &err);
 	if(msg == NULL) {
 		convene_client_queue(client, cv_error_frame(err.code, err.message, NULL));
 		return;
@@ -152,13 +179,19 @@ static void convene_client_frame(convene_client *client, const char *text, size_
 		json_decref(msg);
 		return;
 	}
+	if(env.type == CV_MSG_ICE_CANDIDATE && convene_tcfg.candidates_per_minute > 0 &&
+			!cv_bucket_take(&client->candidates, 1, g_get_monotonic_time())) {
+		convene_client_queue(client, cv_error_frame(CV_ERR_RATE_LIMITED, "too many ICE candidates", env.request_id));
+		json_decref(msg);
+		return;
+	}
 	janus_mutex_lock(&client->mutex);
-	if(client->state == CONVENE_CLIENT_UNAUTHORIZED || client->state == CONVENE_CLIENT_FAILED) {
+	if(client->state == CONVENE_CLIENT_REFUSED || client->state == CONVENE_CLIENT_FAILED) {
 		janus_mutex_unlock(&client->mutex);
 		json_decref(msg);
 		return;
 	}
-	if(g_queue_get_length(client->pending) >= convene_tcfg.max_pending) {
+	if(g_queue_get_length(client->pending) >= (guint)convene_tcfg.max_pending) {
 		convene_client_queue_locked(client, cv_error_frame(CV_ERR_RATE_LIMITED,
 			"too many messages waiting for the server", env.request_id));
 		janus_mutex_unlock(&client->mutex);
@@ -175,7 +208,7 @@ void convene_client_receive(convene_client *client, const void *in, size_t len, 
 	if(client->close_sent)
 		return;	/* closing: nothing more is read */
 	if(!client->rx_too_large) {
-		if(client->rx_len + len > convene_tcfg.max_frame_size) {
+		if(client->rx_len + len > (size_t)convene_tcfg.max_frame_size) {
 			client->rx_too_large = TRUE;
 			g_free(client->rx);
 			client->rx = NULL;
@@ -323,9 +356,12 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 	if(frame == NULL)
 		return;
 	janus_mutex_lock(&client->mutex);
+	const char *type = json_string_value(json_object_get(frame, "type"));
 	/* A kicked client is disconnected once it has read why */
-	if(strcmp(json_string_value(json_object_get(frame, "type")), "kicked") == 0)
+	if(strcmp(type, "kicked") == 0)
 		convene_client_close_locked(client, 4000, "Kicked");
+	else if(strcmp(type, "joined") == 0)
+		g_atomic_int_set(&client->joined, 1);
 	convene_client_queue_locked(client, frame);
 	janus_mutex_unlock(&client->mutex);
 	convene_transport_wake(client);
@@ -341,6 +377,21 @@ void convene_client_session_over(convene_client *client, guint64 session_id) {
 	janus_mutex_unlock(&client->mutex);
 	if(ours)
 		convene_transport_wake(client);
+}
+
+void convene_client_check_join(convene_client *client, gint64 now_us) {
+	if(convene_tcfg.join_timeout <= 0 || g_atomic_int_get(&client->joined) || client->close_sent)
+		return;
+	if(now_us - client->created_us < (gint64)convene_tcfg.join_timeout * G_USEC_PER_SEC)
+		return;
+	janus_mutex_lock(&client->mutex);
+	gboolean first = client->close_code == 0;
+	convene_client_close_locked(client, LWS_CLOSE_STATUS_POLICY_VIOLATION, "Join timeout");
+	janus_mutex_unlock(&client->mutex);
+	if(first) {
+		JANUS_LOG(LOG_VERB, "[convene-ws] %s: no join within %d s: closing\n", client->peer, convene_tcfg.join_timeout);
+		convene_transport_wake(client);
+	}
 }
 
 void convene_client_keepalive(convene_client *client) {

@@ -795,6 +795,32 @@ static void test_targets_server(void) {
 	CV_CHECK_STR(CV_SERVER_ID, "sfu");
 }
 
+/* The bound on values counts containers and comma-separated values, and
+ * not what is inside strings. */
+static void test_load_bounded_values(void) {
+	cv_error err;
+	const char *ten = "{\"type\":\"message\",\"data\":[1,2,3,4,5,6,7,8]}";
+	json_t *m = cv_envelope_load_bounded(ten, strlen(ten), 32, 20, &err);
+	CV_CHECK(m != NULL);
+	json_decref(m);
+	m = cv_envelope_load_bounded(ten, strlen(ten), 32, 5, &err);
+	CV_CHECK(m == NULL);
+	CV_CHECK_INT(err.code, 400);
+	CV_CHECK_STR(err.message, "JSON has too many values");
+	const char *strings = "{\"type\":\"message\",\"data\":\",,,,,,,,,,[[[[,,,,\"}";
+	m = cv_envelope_load_bounded(strings, strlen(strings), 3, 4, &err);
+	CV_CHECK(m != NULL);
+	json_decref(m);
+	/* 0: no bound (and depth still checked) */
+	m = cv_envelope_load_bounded(ten, strlen(ten), 0, 0, &err);
+	CV_CHECK(m != NULL);
+	json_decref(m);
+	const char *deep = "{\"a\":[[[1]]]}";
+	m = cv_envelope_load_bounded(deep, strlen(deep), 3, 0, &err);
+	CV_CHECK(m == NULL);
+	CV_CHECK_STR(err.message, "JSON nested too deeply");
+}
+
 int main(void) {
 	CV_RUN(test_load_object);
 	CV_RUN(test_load_not_json);
@@ -841,5 +867,6 @@ int main(void) {
 	CV_RUN(test_kick);
 	CV_RUN(test_no_data_types);
 	CV_RUN(test_targets_server);
+	CV_RUN(test_load_bounded_values);
 	return cv_test_done();
 }
