@@ -44,6 +44,7 @@ static cv_error convene_handle_subscribe(convene_request *req);
 static cv_error convene_handle_recording(convene_request *req);
 static cv_error convene_handle_kick(convene_request *req);
 static cv_error convene_handle_ping(convene_request *req);
+static cv_error convene_handle_close_room(convene_request *req);
 
 typedef struct convene_request_row {
 	cv_msg_type type;
@@ -65,6 +66,7 @@ static const convene_request_row convene_requests[CV_MSG_COUNT] = {
 	[CV_MSG_START_RECORDING] = { CV_MSG_START_RECORDING, CONVENE_NEEDS_ROOM, CONVENE_GRANT(record), convene_handle_recording },
 	[CV_MSG_STOP_RECORDING] = { CV_MSG_STOP_RECORDING, CONVENE_NEEDS_ROOM, CONVENE_GRANT(record), convene_handle_recording },
 	[CV_MSG_KICK] = { CV_MSG_KICK, CONVENE_NEEDS_ROOM, CONVENE_GRANT(moderate), convene_handle_kick },
+	[CV_MSG_CLOSE_ROOM] = { CV_MSG_CLOSE_ROOM, CONVENE_NEEDS_ROOM, CONVENE_GRANT(moderate), convene_handle_close_room },
 	[CV_MSG_PING] = { CV_MSG_PING, 0, CONVENE_NO_GRANT, convene_handle_ping },
 };
 
@@ -121,6 +123,8 @@ void convene_request_handle(convene_session *session, const char *transaction, j
 /* Tells the others in a room that user_id left, with reason, and drops
  * what they kept about it. */
 static void convene_announce_left(convene_room *room, convene_session *leaver, const char *reason) {
+	if(room->closing)
+		return;
 	json_t *frame = convene_frame("user-left", room->id, leaver->user_id, NULL);
 	json_object_set_new(frame, "data", json_pack("{ss}", "reason", reason));
 	GPtrArray *others = convene_room_others(room, leaver);
@@ -141,14 +145,14 @@ static void convene_session_forget_identity(convene_session *session) {
 	session->user_id = NULL;
 	g_free(session->display_name);
 	session->display_name = NULL;
+	g_free(session->token);
+	session->token = NULL;
+	session->token_exp = 0;
 	session->grants = cv_grants_default();
 	janus_mutex_unlock(&session->mutex);
 }
 
-/* Takes a session out of its room and tells the others; in an SFU room its
- * media goes too (the others renegotiate without its tracks). Handler
- * thread. */
-static void convene_leave_room(convene_session *session, const char *reason) {
+void convene_leave_room(convene_session *session, const char *reason) {
 	convene_room *room = session->room;
 	if(room == NULL)
 		return;
@@ -252,6 +256,13 @@ static cv_error convene_handle_join(convene_request *req) {
 	convene_room *room = convene_rooms_get_or_create(req->env.room_id, may_create, &err);
 	if(room == NULL)
 		return err;
+	/* The room's own rules (private, allow-list, PIN) and its bans */
+	if(!convene_room_admits(room, has_claims ? &claims : NULL, claims.sub, req->env.token,
+			json_string_value(json_object_get(req->env.data, "pin")), &err)) {
+		convene_rooms_forget_if_empty(room);
+		convene_room_unref(room);
+		return err;
+	}
 	convene_replace_previous(claims.sub);
 
 	/* Identity and presence, then membership */
@@ -266,6 +277,9 @@ static cv_error convene_handle_join(convene_request *req) {
 	g_free(session->display_name);
 	session->display_name = g_strdup(name && *name ? name : claims.sub);
 	session->grants = claims.grants;
+	g_free(session->token);
+	session->token = has_claims ? g_strdup(req->env.token) : NULL;
+	session->token_exp = has_claims ? claims.exp : 0;
 	session->audio_on = !json_is_false(json_object_get(publish, "audio"));
 	session->video_on = !json_is_false(json_object_get(publish, "video"));
 	session->receive_only = publish != NULL && !session->audio_on && !session->video_on;
@@ -451,20 +465,15 @@ static cv_error convene_handle_recording(convene_request *req) {
 
 static cv_error convene_handle_kick(convene_request *req) {
 	convene_session *session = req->session;
-	convene_room *room = session->room;
-	const char *target_id = req->env.target_user_id;
-	if(strcmp(target_id, session->user_id) == 0)
+	if(strcmp(req->env.target_user_id, session->user_id) == 0)
 		return convene_error(CV_ERR_BAD_REQUEST, "cannot kick yourself");
-	convene_session *target = convene_room_find(room, target_id);
-	if(target == NULL)
-		return convene_error(CV_ERR_NOT_FOUND, "the target user is not in your room");
-	const char *reason = json_string_value(json_object_get(req->env.data, "reason"));
-	json_t *frame = convene_frame("kicked", room->id, target_id, NULL);
-	json_object_set_new(frame, "data", json_pack("{ss}", "reason", reason ? reason : "kicked"));
-	convene_send(target, NULL, frame, NULL);
-	json_decref(frame);
-	convene_leave_room(target, "kicked");
-	janus_refcount_decrease(&target->ref);
+	return convene_moderation_kick(session->room, req->env.target_user_id,
+		json_string_value(json_object_get(req->env.data, "reason")));
+}
+
+static cv_error convene_handle_close_room(convene_request *req) {
+	convene_moderation_close_room(req->session->room,
+		json_string_value(json_object_get(req->env.data, "reason")));
 	return convene_ok;
 }
 

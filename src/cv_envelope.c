@@ -26,6 +26,7 @@ static bool cv_check_media(json_t *data, cv_error *err);
 static bool cv_check_object(json_t *data, cv_error *err);
 static bool cv_check_subscribe(json_t *data, cv_error *err);
 static bool cv_check_kick(json_t *data, cv_error *err);
+static bool cv_check_reason(json_t *data, cv_error *err);
 
 static const struct {
 	const char *name;
@@ -45,6 +46,7 @@ static const struct {
 	[CV_MSG_STOP_RECORDING] = { "stop-recording", 0, NULL },
 	[CV_MSG_KICK] = { "kick", CV_NEED_TARGET, cv_check_kick },
 	[CV_MSG_PING] = { "ping", 0, NULL },
+	[CV_MSG_CLOSE_ROOM] = { "close-room", 0, cv_check_reason },
 };
 
 static bool cv_fail(cv_error *err, cv_error_code code, const char *message) {
@@ -243,6 +245,9 @@ static bool cv_check_join(json_t *data, cv_error *err) {
 	json_t *resume = json_object_get(data, "resume");
 	if(resume != NULL && !json_is_boolean(resume))
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.resume must be a boolean");
+	json_t *pin = json_object_get(data, "pin");
+	if(pin != NULL && (!json_is_string(pin) || json_string_length(pin) > 64))
+		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.pin must be a string of up to 64 bytes");
 	return true;
 }
 
@@ -309,6 +314,11 @@ static bool cv_check_subscribe(json_t *data, cv_error *err) {
 	if(l == NULL || (strcmp(l, "h") && strcmp(l, "m") && strcmp(l, "l") && strcmp(l, "auto")))
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.layer must be \"h\", \"m\", \"l\" or \"auto\"");
 	return true;
+}
+
+/* An optional {reason} (close-room). */
+static bool cv_check_reason(json_t *data, cv_error *err) {
+	return cv_check_kick(data, err);
 }
 
 static bool cv_check_kick(json_t *data, cv_error *err) {

@@ -42,6 +42,7 @@ typedef enum cv_msg_type {
 	CV_MSG_STOP_RECORDING,
 	CV_MSG_KICK,
 	CV_MSG_PING,
+	CV_MSG_CLOSE_ROOM,
 	CV_MSG_COUNT	/* not a type: the number of types */
 } cv_msg_type;
 

@@ -256,6 +256,7 @@ static void test_type_names(void) {
 		[CV_MSG_MESSAGE] = "message", [CV_MSG_MEDIA] = "media", [CV_MSG_STATS] = "stats",
 		[CV_MSG_SUBSCRIBE] = "subscribe", [CV_MSG_START_RECORDING] = "start-recording",
 		[CV_MSG_STOP_RECORDING] = "stop-recording", [CV_MSG_KICK] = "kick", [CV_MSG_PING] = "ping",
+		[CV_MSG_CLOSE_ROOM] = "close-room",
 	};
 	for(int i = 0; i < CV_MSG_COUNT; i++)
 		CV_CHECK_STR(cv_msg_type_name((cv_msg_type)i), names[i]);
@@ -279,6 +280,7 @@ static void test_every_type_minimal(void) {
 		{ CV_MSG_STOP_RECORDING, "{\"type\":\"stop-recording\"}" },
 		{ CV_MSG_KICK, "{\"type\":\"kick\",\"targetUserId\":\"bob\"}" },
 		{ CV_MSG_PING, "{\"type\":\"ping\"}" },
+		{ CV_MSG_CLOSE_ROOM, "{\"type\":\"close-room\"}" },
 	};
 	CV_CHECK_INT(sizeof(frames)/sizeof(frames[0]), CV_MSG_COUNT);
 	for(size_t i = 0; i < sizeof(frames)/sizeof(frames[0]); i++) {
