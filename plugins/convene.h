@@ -42,6 +42,7 @@
 #include "cv_jwt.h"
 #include "cv_room.h"
 #include "cv_rtp.h"
+#include "cv_sdp_restore.h"
 #include "cv_simulcast.h"
 #include "cv_slots.h"
 
@@ -273,8 +274,13 @@ void convene_media_init(convene_session *session);
 char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t *simulcast,
 	cv_slot_table *next, GHashTable *published, cv_error *err);
 /* Our offer for the slot table `slots`; sources maps the FORWARD slots'
- * source keys to their streams. NULL on failure. */
-char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GHashTable *sources);
+ * source keys to their streams. NULL on failure. When restore is not NULL,
+ * *restore is set to the lines the Janus core strips from plugin offers but
+ * the client needs back (the RID header extensions of the client's own
+ * video m-lines): {mid: ["<id> <uri>", ...]}, a new reference, or NULL
+ * when there are none. See src/cv_sdp_restore.h. */
+char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GHashTable *sources,
+	json_t **restore);
 /* Reads a client answer: which of our m-lines it accepted. Fills, for each
  * of slots->count m-lines, accepted[i], sends[i] (the client sends on it)
  * and pts[i] (the payload type the answer chose). FALSE with err when the

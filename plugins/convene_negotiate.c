@@ -200,7 +200,8 @@ void convene_nego_refresh(convene_session *session) {
 	/* Slots that change source stop being fed now, not after the answer */
 	convene_forwards_prune(session, &plan);
 	convene_media_publish_tables(session);
-	char *sdp = convene_sdp_offer(session, &plan, sources);
+	json_t *restore = NULL;
+	char *sdp = convene_sdp_offer(session, &plan, sources, &restore);
 	if(sdp == NULL) {
 		JANUS_LOG(LOG_ERR, "[convene] %s: could not write an offer\n", session->user_id);
 		cv_slots_clear(&plan);
@@ -213,6 +214,8 @@ void convene_nego_refresh(convene_session *session) {
 	session->has_pc = TRUE;
 	json_t *frame = convene_frame("offer", room->id, CV_SERVER_ID, NULL);
 	json_object_set_new(frame, "tracks", convene_nego_tracks(&plan, sources));
+	if(restore != NULL)
+		json_object_set_new(frame, CV_SDP_RESTORE_KEY, restore);
 	json_t *jsep = json_pack("{ssss}", "type", "offer", "sdp", sdp);
 	JANUS_LOG(LOG_VERB, "[convene] offering %s %zu m-lines\n", session->user_id, plan.count);
 	convene_send(session, NULL, frame, jsep);

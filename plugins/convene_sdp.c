@@ -437,6 +437,8 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 		return NULL;
 	}
 	convene_sdp_learn(session, offer);
+	/* No a=mid in answers: the core writes the offer's mids itself (it only
+	 * removes a plugin's own a=mid lines from offers) */
 	janus_sdp *answer = convene_sdp_new(session);
 	cv_slots_copy(next, &session->slots);
 	int index = 0;
@@ -472,9 +474,9 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 		if(!usable) {
 			slot->role = CV_SLOT_REJECTED;
 			if(data)
-				convene_mline_data(answer, FALSE, mid);
+				convene_mline_data(answer, FALSE, NULL);
 			else if(m->type == JANUS_SDP_AUDIO || m->type == JANUS_SDP_VIDEO)
-				convene_mline_placeholder(session, convene_mline_new(answer, kind, FALSE, JANUS_SDP_INACTIVE, mid), kind);
+				convene_mline_placeholder(session, convene_mline_new(answer, kind, FALSE, JANUS_SDP_INACTIVE, NULL), kind);
 			else {
 				/* Unknown media: rejected, echoing its format list */
 				janus_sdp_mline *r = janus_sdp_mline_create(m->type, 0, m->proto, JANUS_SDP_INACTIVE);
@@ -488,7 +490,7 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 		}
 		if(data) {
 			slot->role = session->grants.data ? CV_SLOT_DATA : CV_SLOT_REJECTED;
-			convene_mline_data(answer, session->grants.data, mid);
+			convene_mline_data(answer, session->grants.data, NULL);
 			continue;
 		}
 		if(slot->role == CV_SLOT_FORWARD) {
@@ -497,7 +499,7 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 			convene_codec_desc codec;
 			gboolean sending = forward != NULL && g_atomic_int_get(&forward->source->active) &&
 				convene_dir_receives(m->direction) && convene_mline_codec(m, forward->source->codec, &codec);
-			janus_sdp_mline *a = convene_mline_new(answer, kind, TRUE, sending ? JANUS_SDP_SENDONLY : JANUS_SDP_INACTIVE, mid);
+			janus_sdp_mline *a = convene_mline_new(answer, kind, TRUE, sending ? JANUS_SDP_SENDONLY : JANUS_SDP_INACTIVE, NULL);
 			if(sending) {
 				convene_mline_forward(session, a, forward->source, codec.pt);
 				g_atomic_int_set(&forward->out_pt, codec.pt);
@@ -521,20 +523,20 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 			if(!convene_mline_preferred_codec(m, kind, &codec)) {
 				/* No codec we forward: refuse this m-line only */
 				slot->role = CV_SLOT_REJECTED;
-				convene_mline_placeholder(session, convene_mline_new(answer, kind, FALSE, JANUS_SDP_INACTIVE, mid), kind);
+				convene_mline_placeholder(session, convene_mline_new(answer, kind, FALSE, JANUS_SDP_INACTIVE, NULL), kind);
 				continue;
 			}
 			slot->role = CV_SLOT_PUBLISH;
 			convene_stream *stream = convene_sdp_publish_stream(session, m, index, mid, kind, &codec, simulcast);
 			g_hash_table_insert(published, g_strdup(mid), stream);
-			janus_sdp_mline *a = convene_mline_new(answer, kind, TRUE, JANUS_SDP_RECVONLY, mid);
+			janus_sdp_mline *a = convene_mline_new(answer, kind, TRUE, JANUS_SDP_RECVONLY, NULL);
 			convene_mline_codec_add(a, kind, codec.pt, codec.rtpmap, codec.fmtp[0] ? codec.fmtp : NULL, m, codec.pt);
 			convene_mline_exts_add(session, a, kind == CV_KIND_AUDIO ? convene_exts_audio_in : convene_exts_video_in, m);
 		} else {
 			/* Not sending: its own track paused (we stay ready to receive
 			 * there), or a receive-only m-line we may forward on later */
 			slot->role = (slot->role == CV_SLOT_PUBLISH || slot->role == CV_SLOT_PAUSED) ? CV_SLOT_PAUSED : CV_SLOT_FREE;
-			janus_sdp_mline *a = convene_mline_new(answer, kind, TRUE, JANUS_SDP_INACTIVE, mid);
+			janus_sdp_mline *a = convene_mline_new(answer, kind, TRUE, JANUS_SDP_INACTIVE, NULL);
 			if(convene_mline_preferred_codec(m, kind, &codec))
 				convene_mline_codec_add(a, kind, codec.pt, codec.rtpmap, codec.fmtp[0] ? codec.fmtp : NULL, m, codec.pt);
 			else
@@ -560,8 +562,30 @@ char *convene_sdp_answer(convene_session *session, const char *offer_sdp, json_t
 
 /* --- offers ---------------------------------------------------------------- */
 
-char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GHashTable *sources) {
+/* The RID header extensions of a client's own video m-line: the Janus core
+ * removes them from every offer a plugin makes ("rid/repaired-rid are not
+ * sent when offering"), but keeps adding a=rid and a=simulcast:recv for
+ * a simulcast publisher, an offer browsers refuse ("negotiates simulcast
+ * but does not negotiate the RID RTP header extension"). We hand them to
+ * the transport, which puts them back (src/cv_bridge.c). */
+static void convene_sdp_restore_rid(convene_session *session, json_t *restore, const char *mid) {
+	static const char *rid_uris[] = { JANUS_RTP_EXTMAP_RID, JANUS_RTP_EXTMAP_REPAIRED_RID, NULL };
+	json_t *lines = json_array();
+	for(int i = 0; rid_uris[i] != NULL; i++) {
+		int id = GPOINTER_TO_INT(g_hash_table_lookup(session->extmaps, rid_uris[i]));
+		if(id > 0 && id < 15)
+			json_array_append_new(lines, json_sprintf("%d %s", id, rid_uris[i]));
+	}
+	if(json_array_size(lines) > 0)
+		json_object_set_new(restore, mid, lines);
+	else
+		json_decref(lines);
+}
+
+char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GHashTable *sources,
+		json_t **restore) {
 	janus_sdp *offer = convene_sdp_new(session);
+	json_t *restored = json_object();
 	for(size_t i = 0; i < slots->count; i++) {
 		const cv_slot *slot = &slots->slots[i];
 		if(slot->kind == CV_KIND_DATA) {
@@ -580,6 +604,8 @@ char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GH
 				else
 					convene_mline_placeholder(session, m, slot->kind);
 				convene_mline_exts_add(session, m, slot->kind == CV_KIND_AUDIO ? convene_exts_audio_in : convene_exts_video_in, NULL);
+				if(slot->kind == CV_KIND_VIDEO)
+					convene_sdp_restore_rid(session, restored, slot->mid);
 				break;
 			case CV_SLOT_FORWARD:
 				stream = g_hash_table_lookup(sources, slot->source);
@@ -599,6 +625,8 @@ char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GH
 				else
 					convene_mline_placeholder(session, m, slot->kind);
 				convene_mline_exts_add(session, m, slot->kind == CV_KIND_AUDIO ? convene_exts_audio_in : convene_exts_video_in, NULL);
+				if(slot->kind == CV_KIND_VIDEO)
+					convene_sdp_restore_rid(session, restored, slot->mid);
 				break;
 			case CV_SLOT_REJECTED:
 				m = convene_mline_new(offer, slot->kind, FALSE, JANUS_SDP_INACTIVE, slot->mid);
@@ -614,6 +642,11 @@ char *convene_sdp_offer(convene_session *session, const cv_slot_table *slots, GH
 	}
 	char *text = janus_sdp_write(offer);
 	janus_sdp_destroy(offer);
+	if(restore != NULL && text != NULL && json_object_size(restored) > 0)
+		*restore = json_incref(restored);
+	else if(restore != NULL)
+		*restore = NULL;
+	json_decref(restored);
 	return text;
 }
 

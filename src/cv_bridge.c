@@ -1,10 +1,12 @@
 /*
  * cv_bridge.c - protocol frames <-> Janus API messages (see cv_bridge.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cv_bridge.h"
 #include "cv_errors.h"
+#include "cv_sdp_restore.h"
 #include "cv_time.h"
 
 cv_route cv_bridge_route(const cv_envelope *env) {
@@ -73,13 +75,22 @@ json_t *cv_bridge_frame(json_t *janus_msg) {
 		if(!json_is_object(data) || !json_is_string(json_object_get(data, "type")))
 			return NULL;
 		frame = json_copy(data);
+		json_t *restore = json_incref(json_object_get(frame, CV_SDP_RESTORE_KEY));
+		json_object_del(frame, CV_SDP_RESTORE_KEY);
 		json_t *jsep = json_object_get(janus_msg, "jsep");
 		if(json_is_object(jsep)) {
 			json_t *desc = json_object();
 			json_object_set(desc, "type", json_object_get(jsep, "type"));
-			json_object_set(desc, "sdp", json_object_get(jsep, "sdp"));
+			const char *sdp = json_string_value(json_object_get(jsep, "sdp"));
+			char *restored = restore != NULL ? cv_sdp_restore(sdp, restore) : NULL;
+			if(restored != NULL)
+				json_object_set_new(desc, "sdp", json_string(restored));
+			else
+				json_object_set(desc, "sdp", json_object_get(jsep, "sdp"));
+			free(restored);
 			json_object_set_new(frame, "data", desc);
 		}
+		json_decref(restore);
 	} else if(strcmp(kind, "trickle") == 0) {
 		json_t *cand = json_object_get(janus_msg, "candidate");
 		if(!json_is_object(cand))

@@ -15,7 +15,10 @@
  *
  *   Janus message                              client frame
  *   event with plugindata.data                 that frame; with a jsep, the
- *                                                frame's data = {type, sdp}
+ *                                                frame's data = {type, sdp},
+ *                                                with the frame's sdpRestore
+ *                                                lines put back in the SDP
+ *                                                (cv_sdp_restore.h)
  *   trickle (a server candidate)               ice-candidate from "sfu"
  *   error (for a client request)               error frame (cv_errors table)
  *   ack/success/keepalive/webrtcup/media/...   nothing

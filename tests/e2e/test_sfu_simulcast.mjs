@@ -57,6 +57,14 @@ try {
         const offer = await pages.pub.evaluate(() => window.c.pc.localDescription.sdp);
         if (!/a=simulcast:send h;m;l/.test(offer))
             throw new Error('the publisher did not offer simulcast');
+        // The server's answer names each m-line's mid once (the core writes it)
+        const answer = await pages.pub.evaluate(() => window.c.pc.remoteDescription.sdp);
+        const sections = answer.split(/\r\nm=/).slice(1);
+        for (const s of sections) {
+            const mids = s.split('\r\n').filter((l) => l.startsWith('a=mid:')).length;
+            if (mids !== 1)
+                throw new Error(`an answer m-section has ${mids} a=mid lines: m=${s.split('\r\n')[0]}`);
+        }
     });
 
     await t.case('by default each subscriber gets the highest layer (720 lines)', async () => {
@@ -80,6 +88,20 @@ try {
         await expectHeight(pages.sub1, 'pub', 600, 800, 'sub1 back on the h layer');
     });
 
+    await t.case('a second publisher joins: the simulcast publisher takes the server\'s re-offer and decodes it', async () => {
+        // The re-offer keeps the publisher's a=simulcast:recv m-line; it must
+        // also keep the RID header extensions or Chromium refuses it.
+        await join('cam2', { audio: false, width: 320, height: 240 });
+        await waitFor(async () => (await videoFrom(pages.pub, 'cam2'))?.frames > 0,
+            { timeout: 20000, interval: 300, what: 'pub decoding cam2' });
+        const sdp = await pages.pub.evaluate(() => window.c.pc.remoteDescription.sdp);
+        const own = sdp.split(/\r\nm=/).find((s) => /a=simulcast:recv/.test(s));
+        if (!own || !/a=extmap:\d+ urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id/.test(own))
+            throw new Error('the re-offer\'s simulcast m-line has no RID extension');
+        await expectHeight(pages.sub2, 'pub', 600, 800, 'sub2 still on the h layer after the re-offer');
+        await expectHeight(pages.sub1, 'pub', 600, 800, 'sub1 still on the h layer after the re-offer');
+    });
+
     await t.case('subscribe errors: unknown user 404, bad layer 400; no other errors', async () => {
         await pages.sub2.evaluate(() => {
             window.c.sendFrame({ type: 'subscribe', requestId: 's1', data: { userId: 'nobody', layer: 'h' } });
@@ -91,7 +113,7 @@ try {
         const want = JSON.stringify([['s1', 404], ['s2', 400]]);
         if (JSON.stringify(errs) !== want)
             throw new Error(`errors ${JSON.stringify(errs)}, expected ${want}`);
-        for (const u of ['pub', 'sub1']) {
+        for (const u of ['pub', 'sub1', 'cam2']) {
             const e = await pages[u].evaluate(() => window.c.errors);
             if (e.length)
                 throw new Error(`${u}: ${JSON.stringify(e)}`);

@@ -354,6 +354,24 @@ static void test_frame_event_jsep(void) {
 	json_decref(frame);
 }
 
+/* The plugin's sdpRestore lines go back into the SDP; the key does not go out. */
+static void test_frame_event_sdp_restore(void) {
+	json_t *frame = frame_of("{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"p\",\"data\":{\"type\":\"offer\","
+		"\"userId\":\"sfu\",\"sdpRestore\":{\"1\":[\"10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\"]}}},"
+		"\"jsep\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 96\\r\\na=mid:1\\r\\na=simulcast:recv h;l\\r\\n\"}}");
+	CV_CHECK(frame != NULL);
+	json_object_del(frame, "timestamp");
+	CV_CHECK(json_is(frame, "{\"type\":\"offer\",\"userId\":\"sfu\",\"data\":{\"type\":\"offer\",\"sdp\":"
+		"\"v=0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 96\\r\\na=mid:1\\r\\n"
+		"a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\\r\\na=simulcast:recv h;l\\r\\n\"}}"));
+	json_decref(frame);
+	/* without a jsep the key is dropped all the same */
+	frame = frame_of("{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"p\",\"data\":{\"type\":\"tracks\","
+		"\"sdpRestore\":{}}}}");
+	CV_CHECK(frame != NULL && json_object_get(frame, "sdpRestore") == NULL);
+	json_decref(frame);
+}
+
 static void test_frame_event_without_data(void) {
 	CV_CHECK(frame_of("{\"janus\":\"event\",\"session_id\":1,\"sender\":2}") == NULL);
 	CV_CHECK(frame_of("{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"p\"}}") == NULL);
@@ -538,6 +556,7 @@ int main(void) {
 	CV_RUN(test_request_big_ids);
 	CV_RUN(test_frame_event);
 	CV_RUN(test_frame_event_jsep);
+	CV_RUN(test_frame_event_sdp_restore);
 	CV_RUN(test_frame_event_without_data);
 	CV_RUN(test_frame_trickle);
 	CV_RUN(test_frame_trickle_completed);
