@@ -79,6 +79,19 @@ static cv_error convene_error(cv_error_code code, const char *message) {
 
 /* --- dispatch ---------------------------------------------------------------- */
 
+/* Answers a request with an error. The Janus core set up a PeerConnection
+ * for an offer's jsep before the plugin saw it: a refused first offer
+ * (no PeerConnection negotiated yet) would leave that half-made one behind
+ * and make every later offer of the client fail, so it is hung up first. */
+static void convene_request_refuse(convene_session *session, const char *transaction, json_t *jsep,
+		cv_error err, json_t *request_id) {
+	const char *sdp_type = json_string_value(json_object_get(jsep, "type"));
+	if(sdp_type != NULL && strcmp(sdp_type, "offer") == 0 && !session->has_pc &&
+			!g_atomic_int_get(&session->destroyed))
+		convene_gateway->close_pc(session->handle);
+	convene_send_error(session, transaction, err.code, err.message, request_id);
+}
+
 void convene_request_handle(convene_session *session, const char *transaction, json_t *message, json_t *jsep) {
 	convene_request req = { .session = session, .transaction = transaction, .message = message, .jsep = jsep };
 	cv_error err = { CV_OK, NULL };
@@ -86,36 +99,24 @@ void convene_request_handle(convene_session *session, const char *transaction, j
 	if(jsep != NULL && json_is_object(message) && json_object_get(message, "data") == NULL)
 		json_object_set_new(message, "data", json_pack("{sOsO}", "type", json_object_get(jsep, "type"),
 			"sdp", json_object_get(jsep, "sdp")));
+	const convene_request_row *row = NULL;
 	if(!cv_envelope_parse(message, &req.env, &err)) {
-		convene_send_error(session, transaction, err.code, err.message, req.env.request_id);
-		return;
-	}
-	/* The identity of every message is the session's verified user */
-	if(session->user_id != NULL && req.env.user_id != NULL && strcmp(req.env.user_id, session->user_id) != 0) {
-		convene_send_error(session, transaction, CV_ERR_FORBIDDEN,
-			"userId differs from the authenticated user", req.env.request_id);
-		return;
-	}
-	const convene_request_row *row = &convene_requests[req.env.type];
-	if((row->flags & CONVENE_NEEDS_ROOM) && session->room == NULL) {
-		convene_send_error(session, transaction, CV_ERR_CONFLICT,
-			"join a room first", req.env.request_id);
-		return;
-	}
-	if((row->flags & CONVENE_NEEDS_ROOM) && req.env.room_id != NULL &&
+		/* err is set */
+	} else if(session->user_id != NULL && req.env.user_id != NULL && strcmp(req.env.user_id, session->user_id) != 0) {
+		/* The identity of every message is the session's verified user */
+		err = convene_error(CV_ERR_FORBIDDEN, "userId differs from the authenticated user");
+	} else if(((row = &convene_requests[req.env.type])->flags & CONVENE_NEEDS_ROOM) && session->room == NULL) {
+		err = convene_error(CV_ERR_CONFLICT, "join a room first");
+	} else if((row->flags & CONVENE_NEEDS_ROOM) && req.env.room_id != NULL &&
 			strcmp(req.env.room_id, session->room->id) != 0) {
-		convene_send_error(session, transaction, CV_ERR_CONFLICT,
-			"not joined to that room", req.env.request_id);
-		return;
+		err = convene_error(CV_ERR_CONFLICT, "not joined to that room");
+	} else if(row->grant != CONVENE_NO_GRANT && !*(const bool *)((const char *)&session->grants + row->grant)) {
+		err = convene_error(CV_ERR_FORBIDDEN, "your token does not grant this");
+	} else {
+		err = row->handler(&req);
 	}
-	if(row->grant != CONVENE_NO_GRANT && !*(const bool *)((const char *)&session->grants + row->grant)) {
-		convene_send_error(session, transaction, CV_ERR_FORBIDDEN,
-			"your token does not grant this", req.env.request_id);
-		return;
-	}
-	err = row->handler(&req);
 	if(err.code != CV_OK)
-		convene_send_error(session, transaction, err.code, err.message, req.env.request_id);
+		convene_request_refuse(session, transaction, jsep, err, req.env.request_id);
 }
 
 /* --- membership ---------------------------------------------------------------- */
@@ -379,11 +380,8 @@ static cv_error convene_handle_signal(convene_request *req) {
 	convene_session *session = req->session;
 	gboolean to_server = cv_envelope_targets_server(&req->env);
 	if(convene_room_topology(session->room) == CV_TOPOLOGY_MESH) {
-		if(to_server) {
-			if(req->jsep != NULL)
-				convene_gateway->close_pc(session->handle);
+		if(to_server)	/* (a refused offer's PeerConnection is hung up by the dispatcher) */
 			return convene_error(CV_ERR_BAD_REQUEST, "this is a mesh room: set targetUserId to a participant");
-		}
 		return convene_relay_to(req, req->env.target_user_id);
 	}
 	if(!to_server)

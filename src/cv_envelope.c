@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cv_envelope.h"
+#include "cv_sdp_check.h"
 
 /* Which envelope fields a type requires. */
 enum {
@@ -262,7 +263,8 @@ static bool cv_check_description(json_t *data, const char *want, cv_error *err) 
 	json_t *sdp = json_object_get(data, "sdp");
 	if(!json_is_string(sdp) || json_string_length(sdp) == 0)
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.sdp must be a non-empty string");
-	return true;
+	/* Garbage never reaches the Janus core nor a mesh peer */
+	return cv_sdp_check(json_string_value(sdp), err);
 }
 
 static bool cv_check_offer(json_t *data, cv_error *err) {
@@ -282,6 +284,9 @@ static bool cv_check_candidate(json_t *data, cv_error *err) {
 	json_t *cand = json_object_get(data, "candidate");
 	if(!json_is_string(cand))
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.candidate must be a string");
+	/* "" ends the candidates; anything else must be one */
+	if(json_string_length(cand) > 0 && !cv_candidate_check(json_string_value(cand), err))
+		return false;
 	json_t *mid = json_object_get(data, "sdpMid");
 	if(mid != NULL && !json_is_null(mid) && !json_is_string(mid))
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.sdpMid must be a string or null");

@@ -13,10 +13,20 @@
  * keeps a client's offer before its candidates, and its join before
  * anything else, whatever the core's scheduling.
  *
- * Errors the transport can tell by itself (not JSON, too large, bad shape)
- * are answered here with the protocol's error frame; the connection stays
- * open. Core errors for a client request become error frames too, with the
- * request's requestId.
+ * Errors the transport can tell by itself (not JSON, too large, bad shape,
+ * an answer when no server offer is out) are answered here with the
+ * protocol's error frame; the connection stays open. Core errors for a
+ * client request become error frames too, with the request's requestId.
+ *
+ * A first offer the core refuses after it began a PeerConnection for it
+ * ("Error processing SDP": the ICE agent exists, the SDP is not usable)
+ * would leave that half-made PeerConnection behind, and every later offer
+ * on the socket would fail. The transport then hangs it up (a Janus
+ * `hangup`, in flight like a client request so that the next offer waits
+ * for it).
+ *
+ * Once the server decided to close a socket (rate abuse, join timeout,
+ * kicked, room closed), nothing more it sends is read.
  */
 #include <string.h>
 
@@ -35,6 +45,11 @@ typedef struct convene_out {
 #define CONVENE_TXN_ATTACH "cv-attach"
 #define CONVENE_TXN_KEEPALIVE "cv-keepalive"
 #define CONVENE_TXN_DESTROY "cv-destroy"
+
+/* The core's error when a new PeerConnection's remote SDP is refused after
+ * its ICE agent was made (janus.c, JANUS_ERROR_JSEP_INVALID_SDP). */
+#define CONVENE_CORE_SDP_ERROR_CODE 465
+#define CONVENE_CORE_SDP_ERROR_REASON "Error processing SDP"
 
 static void convene_client_free(void *p) {
 	convene_client *client = p;
@@ -79,12 +94,14 @@ static void convene_client_queue(convene_client *client, json_t *frame) {
 }
 
 /* Asks for the socket to close with code/reason once the queue drains.
- * Caller holds client->mutex. */
+ * The frames still waiting for the core are dropped: a socket being closed
+ * gets no more answers. Caller holds client->mutex. */
 static void convene_client_close_locked(convene_client *client, int code, const char *reason) {
 	if(client->close_code != 0)
 		return;
 	client->close_code = code;
 	g_strlcpy(client->close_reason, reason, sizeof(client->close_reason));
+	g_queue_clear_full(client->pending, (GDestroyNotify)json_decref);
 }
 
 convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token,
@@ -118,7 +135,8 @@ convene_client *convene_client_new(struct lws *wsi, const char *peer, const char
 static void convene_client_pump(convene_client *client) {
 	json_t *request = NULL;
 	janus_mutex_lock(&client->mutex);
-	if(client->state == CONVENE_CLIENT_READY && !client->in_flight && !g_atomic_int_get(&client->destroyed)) {
+	if(client->state == CONVENE_CLIENT_READY && !client->in_flight && client->close_code == 0 &&
+			!g_atomic_int_get(&client->destroyed)) {
 		json_t *msg = g_queue_pop_head(client->pending);
 		if(msg != NULL) {
 			cv_envelope env;
@@ -137,6 +155,8 @@ static void convene_client_pump(convene_client *client) {
 				json_decref(extra);
 			json_decref(msg);
 			client->in_flight = TRUE;
+			client->in_flight_internal = FALSE;
+			client->in_flight_offer = env.type == CV_MSG_OFFER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP;
 		}
 	}
 	janus_mutex_unlock(&client->mutex);
@@ -166,6 +186,11 @@ static gboolean convene_client_within_rate(convene_client *client) {
 /* Handles one complete text frame. Service thread. */
 static void convene_client_frame(convene_client *client, const char *text, size_t len) {
 	cv_error err = { CV_OK, NULL };
+	janus_mutex_lock(&client->mutex);
+	gboolean closing = client->close_code != 0;
+	janus_mutex_unlock(&client->mutex);
+	if(closing)
+		return;	/* being closed: nothing more is answered nor acted on */
 	if(!convene_client_within_rate(client))
 		return;
 	json_t *msg = cv_envelope_load_bounded(text, len, convene_tcfg.max_json_depth, convene_tcfg.max_json_values, &err);
@@ -198,6 +223,19 @@ static void convene_client_frame(convene_client *client, const char *text, size_
 		json_decref(msg);
 		convene_transport_wake(client);
 		return;
+	}
+	if(env.type == CV_MSG_ANSWER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP) {
+		/* Contract: an answer with no server offer out is 409 (the core
+		 * would take it for a new PeerConnection's and refuse it otherwise) */
+		if(!client->server_offer_out) {
+			convene_client_queue_locked(client, cv_error_frame(CV_ERR_CONFLICT,
+				"there is no server offer to answer", env.request_id));
+			janus_mutex_unlock(&client->mutex);
+			json_decref(msg);
+			convene_transport_wake(client);
+			return;
+		}
+		client->server_offer_out = FALSE;
 	}
 	g_queue_push_tail(client->pending, msg);
 	janus_mutex_unlock(&client->mutex);
@@ -335,17 +373,37 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 	/* The reply to the request in flight: the next one may go */
 	gboolean reply = !strcmp(kind, "ack") || !strcmp(kind, "success") || !strcmp(kind, "error");
 	if(reply && txn != NULL) {
+		gboolean error = strcmp(kind, "error") == 0, tell = FALSE;
+		json_t *hangup = NULL;
 		janus_mutex_lock(&client->mutex);
 		gboolean ours = client->in_flight && strcmp(txn, client->in_flight_txn) == 0;
 		if(ours) {
 			client->in_flight = FALSE;
-			if(strcmp(kind, "error") == 0)
+			if(error && !client->in_flight_internal) {
 				convene_client_queue_locked(client, cv_bridge_error_frame(message, client->in_flight_request_id));
+				tell = TRUE;
+				json_t *e = json_object_get(message, "error");
+				const char *reason = json_string_value(json_object_get(e, "reason"));
+				if(client->in_flight_offer && json_integer_value(json_object_get(e, "code")) == CONVENE_CORE_SDP_ERROR_CODE &&
+						reason != NULL && strcmp(reason, CONVENE_CORE_SDP_ERROR_REASON) == 0) {
+					/* The core kept the half-made PeerConnection of a refused
+					 * first offer: hang it up before anything else goes */
+					g_snprintf(client->in_flight_txn, sizeof(client->in_flight_txn), "cv-hangup-%" G_GUINT64_FORMAT, ++client->next_txn);
+					client->in_flight = TRUE;
+					client->in_flight_internal = TRUE;
+					client->in_flight_offer = FALSE;
+					hangup = json_pack("{sssssIsI}", "janus", "hangup", "transaction", client->in_flight_txn,
+						"session_id", (json_int_t)client->session_id, "handle_id", (json_int_t)client->handle_id);
+				}
+			}
 		}
 		janus_mutex_unlock(&client->mutex);
-		if(ours) {
-			if(strcmp(kind, "error") == 0)
-				convene_transport_wake(client);
+		if(tell)
+			convene_transport_wake(client);
+		if(hangup != NULL) {
+			JANUS_LOG(LOG_VERB, "[convene-ws] %s: the core refused a first offer: hanging up its PeerConnection\n", client->peer);
+			convene_client_to_core(client, hangup);
+		} else if(ours) {
 			convene_client_pump(client);
 		}
 		json_decref(message);
@@ -357,11 +415,16 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 		return;
 	janus_mutex_lock(&client->mutex);
 	const char *type = json_string_value(json_object_get(frame, "type"));
-	/* A kicked client is disconnected once it has read why */
+	/* A kicked client, and every member of a closed room, is disconnected
+	 * once it has read why (docs/protocol.md, "Closing") */
 	if(strcmp(type, "kicked") == 0)
 		convene_client_close_locked(client, 4000, "Kicked");
+	else if(strcmp(type, "room-closed") == 0)
+		convene_client_close_locked(client, LWS_CLOSE_STATUS_NORMAL, "Room closed");
 	else if(strcmp(type, "joined") == 0)
 		g_atomic_int_set(&client->joined, 1);
+	else if(strcmp(type, "offer") == 0 && g_strcmp0(json_string_value(json_object_get(frame, "userId")), CV_SERVER_ID) == 0)
+		client->server_offer_out = TRUE;
 	convene_client_queue_locked(client, frame);
 	janus_mutex_unlock(&client->mutex);
 	convene_transport_wake(client);

@@ -58,6 +58,7 @@ typedef struct convene_transport_config {
 	int candidates_per_minute;	/* ICE candidates a connection may send, 600 */
 	int join_timeout;			/* seconds a socket may stay without joining, 10 */
 	int ping_interval;			/* seconds between WebSocket pings to idle sockets, 20 */
+	int handshake_timeout;		/* seconds to finish TLS and the HTTP upgrade, 10 */
 	int max_connections_per_ip;	/* 0: no limit; 50 */
 	int max_connections;		/* 0: no limit; 5000 */
 	char *tls_cert;				/* PEM paths: TLS (wss, https) when both are set */
@@ -92,6 +93,9 @@ typedef struct convene_client {
 	gboolean in_flight;				/* one Janus request at a time, for ordering */
 	char in_flight_txn[32];
 	json_t *in_flight_request_id;	/* to echo on a core error */
+	gboolean in_flight_offer;		/* it carries the client's SDP offer */
+	gboolean in_flight_internal;	/* our own hangup, not a client request: no error frame */
+	gboolean server_offer_out;		/* a server offer went out and the client has not answered it */
 	guint64 next_txn;
 	GQueue *outgoing;				/* convene_out frames to write */
 	int close_code;					/* when set: close after the queue drains */

@@ -18,12 +18,14 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include <config.h>
 #include <debug.h>
 #include <utils.h>
 
 #include "convene_transport.h"
+#include "cv_redirect.h"
 #include "cv_time.h"
 
 /* --- transport methods ------------------------------------------------------ */
@@ -124,6 +126,7 @@ static const struct convene_t_setting {
 	{ "candidates_per_minute", CONVENE_T_INT, CONVENE_T_FIELD(candidates_per_minute), 600, 0, 1000000, NULL },
 	{ "join_timeout", CONVENE_T_INT, CONVENE_T_FIELD(join_timeout), 10, 0, 3600, NULL },
 	{ "ping_interval", CONVENE_T_INT, CONVENE_T_FIELD(ping_interval), 20, 0, 3600, NULL },
+	{ "handshake_timeout", CONVENE_T_INT, CONVENE_T_FIELD(handshake_timeout), 10, 1, 300, NULL },
 	{ "max_connections_per_ip", CONVENE_T_INT, CONVENE_T_FIELD(max_connections_per_ip), 50, 0, 1000000, NULL },
 	{ "max_connections", CONVENE_T_INT, CONVENE_T_FIELD(max_connections), 5000, 0, 10000000, NULL },
 	{ "tls_cert", CONVENE_T_STRING, CONVENE_T_FIELD(tls_cert), 0, 0, 0, NULL },
@@ -230,6 +233,59 @@ static gboolean convene_t_origin_allowed(struct lws *wsi) {
 	return g_strv_contains((const char * const *)convene_tcfg.allowed_origins, origin);
 }
 
+/* Answers an upgrade request with an HTTP error and ends the transaction
+ * (the return value for LWS_CALLBACK_HTTP_CONFIRM_UPGRADE). Written here
+ * rather than with lws_return_http_status, which answers an upgrade request
+ * as HTTP/1.0 (lws learns the request's version only later), a version
+ * some WebSocket clients refuse to read. */
+static int convene_t_http_refuse(struct lws *wsi, unsigned int status) {
+	const char *text = status == HTTP_STATUS_FORBIDDEN ? "Forbidden" : "Not Found";
+	unsigned char buf[LWS_PRE + 256];
+	int len = lws_snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
+		"HTTP/1.1 %u %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s\n",
+		status, text, (int)strlen(text) + 1, text);
+	if(lws_write(wsi, buf + LWS_PRE, (size_t)len, LWS_WRITE_HTTP) != len)
+		return -1;
+	return 1;
+}
+
+/* Whether a connection came in plain on the TLS port (only possible with
+ * tls_redirect_http): it gets a redirect, never a WebSocket. */
+static gboolean convene_t_plain_on_tls(struct lws *wsi) {
+	return convene_tcfg.tls_cert != NULL && !lws_is_ssl(wsi);
+}
+
+/* Answers a plain http request on the TLS port with a 301 to the same URL
+ * over https (lws's own redirect drops the path and query) and ends the
+ * connection. uri, uri_len: the request's path, as lws decoded it. Returns
+ * the value for LWS_CALLBACK_FILTER_HTTP_CONNECTION (non-zero: close). */
+static int convene_t_redirect_https(struct lws *wsi, const char *uri, size_t uri_len) {
+	char host[256], path[1024], args[16][256], location[2048];
+	g_strlcpy(path, uri ? uri : "/", MIN(uri_len + 1, sizeof(path)));
+	const char *arg_list[16];
+	size_t n_args = 0;
+	if(lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+		host[0] = '\0';
+	for(int i = 0; i < 16; i++) {
+		if(lws_hdr_copy_fragment(wsi, args[n_args], sizeof(args[0]), WSI_TOKEN_HTTP_URI_ARGS, i) <= 0)
+			break;
+		arg_list[n_args] = args[n_args];
+		n_args++;
+	}
+	unsigned char buf[LWS_PRE + sizeof(location) + 256];
+	int len;
+	if(cv_https_location(host, path, arg_list, n_args, location, sizeof(location))) {
+		len = lws_snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
+			"HTTP/1.1 301 Moved Permanently\r\nlocation: %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+			location);
+	} else {
+		len = lws_snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
+			"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+	}
+	lws_write(wsi, buf + LWS_PRE, (size_t)len, LWS_WRITE_HTTP);
+	return 1;
+}
+
 /* Counts a new socket from address; the close code and reason when it is
  * one too many (per address or in all), else 0. Service thread. */
 static int convene_t_admit(const char *address, const char **reason) {
@@ -279,14 +335,28 @@ static gboolean convene_t_authorize(struct lws *wsi, char **token) {
 static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
 	convene_pss *pss = user;
 	switch(reason) {
+		case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+			/* Only the protocol path upgrades, only to a WebSocket, and
+			 * only from an allowed Origin: else an HTTP error (returning 1
+			 * after writing it lets lws finish the transaction) */
+			unsigned int status = 0;
+			if(in == NULL || strcasecmp((const char *)in, "websocket") != 0 || !convene_t_path_is_ws(wsi))
+				status = HTTP_STATUS_NOT_FOUND;
+			else if(!convene_t_origin_allowed(wsi) || convene_t_plain_on_tls(wsi))
+				status = HTTP_STATUS_FORBIDDEN;	/* (a token must never travel in clear) */
+			if(status == 0)
+				return 0;
+			JANUS_LOG(LOG_VERB, "[convene-ws] refused an upgrade (HTTP %u)\n", status);
+			return convene_t_http_refuse(wsi, status);
+		}
 		case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-			/* Only the protocol path upgrades to a WebSocket, and only
-			 * from an allowed Origin (else HTTP 403) */
-			if(!convene_t_origin_allowed(wsi)) {
-				JANUS_LOG(LOG_VERB, "[convene-ws] refused an upgrade from a foreign Origin\n");
-				return 1;
-			}
-			return convene_t_path_is_ws(wsi) ? 0 : 1;
+			/* Checked at CONFIRM_UPGRADE already; kept as a second lock */
+			return convene_t_origin_allowed(wsi) && convene_t_path_is_ws(wsi) && !convene_t_plain_on_tls(wsi) ? 0 : 1;
+		case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+			/* Plain http on the TLS port: to the same URL over https */
+			if(convene_t_plain_on_tls(wsi))
+				return convene_t_redirect_https(wsi, (const char *)in, len);
+			return 0;
 		case LWS_CALLBACK_ESTABLISHED: {
 			char peer[64] = "?";
 			lws_get_peer_simple(wsi, peer, sizeof(peer));
@@ -451,19 +521,26 @@ static int convene_t_init(janus_transport_callbacks *callback, const char *confi
 	info.gid = -1;
 	info.uid = -1;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
-	/* Handshakes that do not complete, and idle sockets that do not answer
-	 * a ping (half-open TCP), are dropped */
-	info.timeout_secs = 10;
+	/* Handshakes (TLS, HTTP upgrade) that do not complete in time are
+	 * dropped. A socket that sent no pong for ping_interval gets a ping; one
+	 * that does not answer it within another ping_interval (a half-open TCP
+	 * connection, a stuck client) is dropped. */
+	info.timeout_secs = (unsigned int)convene_tcfg.handshake_timeout;
+	info.timeout_secs_ah_idle = (unsigned int)convene_tcfg.handshake_timeout;	/* HTTP headers */
 	if(convene_tcfg.ping_interval > 0) {
 		memset(&idle_policy, 0, sizeof(idle_policy));
 		idle_policy.secs_since_valid_ping = (uint16_t)convene_tcfg.ping_interval;
-		idle_policy.secs_since_valid_hangup = (uint16_t)(2 * convene_tcfg.ping_interval + 5);
+		idle_policy.secs_since_valid_hangup = (uint16_t)(2 * convene_tcfg.ping_interval);
 		info.retry_and_idle_policy = &idle_policy;
 	}
 	if(convene_tcfg.tls_cert != NULL) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = convene_tcfg.tls_cert;
 		info.ssl_private_key_filepath = convene_tcfg.tls_key;
+		/* HTTP/1.1 only: a page served over HTTP/2 would have the browser
+		 * try its WebSocket over HTTP/2 too (RFC 8441), which the upgrade
+		 * checks here (path, Origin, plain-on-TLS) do not handle */
+		info.alpn = "http/1.1";
 		if(convene_tcfg.tls_redirect_http)
 			info.options |= LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS | LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT;
 	}

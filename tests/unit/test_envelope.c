@@ -16,6 +16,12 @@
 #include "cv_test.h"
 #include "cv_envelope.h"
 
+/* The smallest SDP the envelope accepts (cv_sdp_check), escaped for JSON
+ * text inside a C string. */
+/* A well-formed ICE candidate (cv_candidate_check). */
+#define CAND "candidate:1 1 udp 2130706431 10.0.0.1 9 typ host"
+#define SDP "v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\nt=0 0\\r\\n"
+
 #define DEPTH 32
 
 typedef struct parsed {
@@ -269,8 +275,8 @@ static void test_every_type_minimal(void) {
 	static const struct { cv_msg_type type; const char *text; } frames[] = {
 		{ CV_MSG_JOIN, "{\"type\":\"join\",\"roomId\":\"r1\"}" },
 		{ CV_MSG_LEAVE, "{\"type\":\"leave\"}" },
-		{ CV_MSG_OFFER, "{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}" },
-		{ CV_MSG_ANSWER, "{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":\"v=0\"}}" },
+		{ CV_MSG_OFFER, "{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}" },
+		{ CV_MSG_ANSWER, "{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "\"}}" },
 		{ CV_MSG_ICE_CANDIDATE, "{\"type\":\"ice-candidate\",\"data\":null}" },
 		{ CV_MSG_MESSAGE, "{\"type\":\"message\",\"data\":{}}" },
 		{ CV_MSG_MEDIA, "{\"type\":\"media\",\"data\":{\"audio\":false}}" },
@@ -524,7 +530,7 @@ static void test_request_id_kept_on_failure(void) {
 		"{\"requestId\":\"r-7\",\"type\":\"join\",\"roomId\":\"\"}",
 		"{\"requestId\":\"r-7\",\"type\":\"leave\",\"userId\":\"\\u0001\"}",
 		"{\"requestId\":\"r-7\",\"type\":\"offer\"}",
-		"{\"requestId\":\"r-7\",\"type\":\"offer\",\"data\":{\"type\":\"answer\",\"sdp\":\"v=0\"}}",
+		"{\"requestId\":\"r-7\",\"type\":\"offer\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "\"}}",
 		"{\"requestId\":\"r-7\",\"type\":\"join\",\"roomId\":\"r\",\"token\":5}",
 		"{\"requestId\":\"r-7\",\"type\":\"ping\",\"timestamp\":\"now\"}",
 	};
@@ -618,19 +624,19 @@ static void test_join_token(void) {
 /* --- offer / answer ------------------------------------------------------- */
 
 static void test_offer(void) {
-	parsed p = parse("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}");
+	parsed p = parse("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK_INT(p.env.type, CV_MSG_OFFER);
-	CV_CHECK_STR(json_string_value(json_object_get(p.env.data, "sdp")), "v=0\r\n");
+	CV_CHECK_STR(json_string_value(json_object_get(p.env.data, "sdp")), "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
 	parsed_free(&p);
-	CV_CHECK(accepts("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}"));
+	CV_CHECK(accepts("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}"));
 	CV_CHECK(rejects("{\"type\":\"offer\"}", "data"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":null}", "data"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":\"v=0\"}", "data"));
-	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"sdp\":\"v=0\"}}", "data.type"));
-	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"answer\",\"sdp\":\"v=0\"}}", "data.type"));
-	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"pranswer\",\"sdp\":\"v=0\"}}", "data.type"));
-	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":1,\"sdp\":\"v=0\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"sdp\":\"" SDP "\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"pranswer\",\"sdp\":\"" SDP "\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":1,\"sdp\":\"" SDP "\"}}", "data.type"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"\"}}", "data.sdp"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\"}}", "data.sdp"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":null}}", "data.sdp"));
@@ -638,13 +644,13 @@ static void test_offer(void) {
 }
 
 static void test_answer(void) {
-	parsed p = parse("{\"type\":\"answer\",\"targetUserId\":\"sfu\",\"data\":{\"type\":\"answer\",\"sdp\":\"v=0\"}}");
+	parsed p = parse("{\"type\":\"answer\",\"targetUserId\":\"sfu\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK_INT(p.env.type, CV_MSG_ANSWER);
 	CV_CHECK_STR(p.env.target_user_id, "sfu");
 	parsed_free(&p);
 	CV_CHECK(rejects("{\"type\":\"answer\"}", "data"));
-	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}", "data.type"));
 	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":\"\"}}", "data.sdp"));
 	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":5}}", "data.sdp"));
 	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":[]}", "data"));
@@ -661,26 +667,41 @@ static void test_ice_candidate(void) {
 	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host\","
 		"\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}"));
 	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"\"}}"));
-	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMid\":null,\"sdpMLineIndex\":null}}"));
-	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":65535}}"));
-	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"usernameFragment\":\"abcd\"}}"));
+	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMid\":null,\"sdpMLineIndex\":null}}"));
+	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":65535}}"));
+	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"usernameFragment\":\"abcd\"}}"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\"}", "data"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":\"candidate:1\"}", "data"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":[]}", "data"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{}}", "data.candidate"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":null}}", "data.candidate"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":7}}", "data.candidate"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMid\":0}}", "data.sdpMid"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMid\":0}}", "data.sdpMid"));
+}
+
+/* The text of a candidate and of an SDP is checked too (cv_sdp_check.c):
+ * garbage is 400 before it reaches the core or a mesh peer. */
+static void test_garbage_sdp_and_candidates(void) {
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"garbage\"}}", "candidate"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"targetUserId\":\"bob\",\"data\":{\"candidate\":\"candidate:1 1 udp\"}}",
+		"candidate"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}", "v=0"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"hello\"}}", "v=0"));
+	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "m=audio 9 RTP/AVP\\r\\n\"}}",
+		"m= line"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "a=fingerprint:sha-256 AB:CD\\r\\n\"}}",
+		"fingerprint"));
+	CV_CHECK(accepts("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "m=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\n\"}}"));
 }
 
 static void test_ice_candidate_mline_index(void) {
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":-1}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":65536}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":\"0\"}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":1.5}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":true}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":9223372036854775807}}", "sdpMLineIndex"));
-	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":3}}"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":-1}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":65536}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":\"0\"}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":1.5}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":true}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":9223372036854775807}}", "sdpMLineIndex"));
+	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":3}}"));
 }
 
 /* --- message / stats / media ---------------------------------------------- */
@@ -774,15 +795,15 @@ static void test_no_data_types(void) {
 /* --- cv_envelope_targets_server ------------------------------------------ */
 
 static void test_targets_server(void) {
-	parsed p = parse("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}");
+	parsed p = parse("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK(cv_envelope_targets_server(&p.env));
 	parsed_free(&p);
-	p = parse("{\"type\":\"offer\",\"targetUserId\":\"sfu\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}");
+	p = parse("{\"type\":\"offer\",\"targetUserId\":\"sfu\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK(cv_envelope_targets_server(&p.env));
 	parsed_free(&p);
-	p = parse("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}");
+	p = parse("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK(!cv_envelope_targets_server(&p.env));
 	parsed_free(&p);
@@ -862,6 +883,7 @@ int main(void) {
 	CV_RUN(test_answer);
 	CV_RUN(test_ice_candidate);
 	CV_RUN(test_ice_candidate_mline_index);
+	CV_RUN(test_garbage_sdp_and_candidates);
 	CV_RUN(test_message);
 	CV_RUN(test_stats);
 	CV_RUN(test_media);
