@@ -92,6 +92,35 @@ static void convene_request_refuse(convene_session *session, const char *transac
 	convene_send_error(session, transaction, err.code, err.message, request_id);
 }
 
+/* The checks every request passes before its handler: a valid envelope,
+ * the session's own identity, a joined room (and no other) when the row
+ * needs one, the row's grant. Returns the row to run, or NULL with err. */
+static const convene_request_row *convene_request_admit(convene_request *req, cv_error *err) {
+	convene_session *session = req->session;
+	if(!cv_envelope_parse(req->message, &req->env, err))
+		return NULL;
+	/* The identity of every message is the session's verified user */
+	if(session->user_id != NULL && req->env.user_id != NULL && strcmp(req->env.user_id, session->user_id) != 0) {
+		*err = convene_error(CV_ERR_FORBIDDEN, "userId differs from the authenticated user");
+		return NULL;
+	}
+	const convene_request_row *row = &convene_requests[req->env.type];
+	if((row->flags & CONVENE_NEEDS_ROOM) && session->room == NULL) {
+		*err = convene_error(CV_ERR_CONFLICT, "join a room first");
+		return NULL;
+	}
+	if((row->flags & CONVENE_NEEDS_ROOM) && req->env.room_id != NULL &&
+			strcmp(req->env.room_id, session->room->id) != 0) {
+		*err = convene_error(CV_ERR_CONFLICT, "not joined to that room");
+		return NULL;
+	}
+	if(row->grant != CONVENE_NO_GRANT && !*(const bool *)((const char *)&session->grants + row->grant)) {
+		*err = convene_error(CV_ERR_FORBIDDEN, "your token does not grant this");
+		return NULL;
+	}
+	return row;
+}
+
 void convene_request_handle(convene_session *session, const char *transaction, json_t *message, json_t *jsep) {
 	convene_request req = { .session = session, .transaction = transaction, .message = message, .jsep = jsep };
 	cv_error err = { CV_OK, NULL };
@@ -99,22 +128,9 @@ void convene_request_handle(convene_session *session, const char *transaction, j
 	if(jsep != NULL && json_is_object(message) && json_object_get(message, "data") == NULL)
 		json_object_set_new(message, "data", json_pack("{sOsO}", "type", json_object_get(jsep, "type"),
 			"sdp", json_object_get(jsep, "sdp")));
-	const convene_request_row *row = NULL;
-	if(!cv_envelope_parse(message, &req.env, &err)) {
-		/* err is set */
-	} else if(session->user_id != NULL && req.env.user_id != NULL && strcmp(req.env.user_id, session->user_id) != 0) {
-		/* The identity of every message is the session's verified user */
-		err = convene_error(CV_ERR_FORBIDDEN, "userId differs from the authenticated user");
-	} else if(((row = &convene_requests[req.env.type])->flags & CONVENE_NEEDS_ROOM) && session->room == NULL) {
-		err = convene_error(CV_ERR_CONFLICT, "join a room first");
-	} else if((row->flags & CONVENE_NEEDS_ROOM) && req.env.room_id != NULL &&
-			strcmp(req.env.room_id, session->room->id) != 0) {
-		err = convene_error(CV_ERR_CONFLICT, "not joined to that room");
-	} else if(row->grant != CONVENE_NO_GRANT && !*(const bool *)((const char *)&session->grants + row->grant)) {
-		err = convene_error(CV_ERR_FORBIDDEN, "your token does not grant this");
-	} else {
+	const convene_request_row *row = convene_request_admit(&req, &err);
+	if(row != NULL)
 		err = row->handler(&req);
-	}
 	if(err.code != CV_OK)
 		convene_request_refuse(session, transaction, jsep, err, req.env.request_id);
 }

@@ -18,6 +18,12 @@
  * protocol's error frame; the connection stays open. Core errors for a
  * client request become error frames too, with the request's requestId.
  *
+ * Server offers: a server `offer` frame marks one as out; the client's
+ * answer takes the mark. An answer that the core or the plugin refuses
+ * (an error reply, or an `error` event, with the answer's transaction)
+ * leaves the server's offer unanswered, so the mark comes back: the client
+ * may answer again.
+ *
  * A first offer the core refuses after it began a PeerConnection for it
  * ("Error processing SDP": the ICE agent exists, the SDP is not usable)
  * would leave that half-made PeerConnection behind, and every later offer
@@ -157,6 +163,8 @@ static void convene_client_pump(convene_client *client) {
 			client->in_flight = TRUE;
 			client->in_flight_internal = FALSE;
 			client->in_flight_offer = env.type == CV_MSG_OFFER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP;
+			if(env.type == CV_MSG_ANSWER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP)
+				g_strlcpy(client->answer_txn, client->in_flight_txn, sizeof(client->answer_txn));
 		}
 	}
 	janus_mutex_unlock(&client->mutex);
@@ -379,6 +387,8 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 		gboolean ours = client->in_flight && strcmp(txn, client->in_flight_txn) == 0;
 		if(ours) {
 			client->in_flight = FALSE;
+			if(error && !client->in_flight_internal && strcmp(txn, client->answer_txn) == 0)
+				client->server_offer_out = TRUE;	/* the core refused the answer: still unanswered */
 			if(error && !client->in_flight_internal) {
 				convene_client_queue_locked(client, cv_bridge_error_frame(message, client->in_flight_request_id));
 				tell = TRUE;
@@ -409,12 +419,18 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 		json_decref(message);
 		return;
 	}
+	/* (an event answering a request carries its transaction) */
+	char event_txn[sizeof(client->answer_txn)] = "";
+	if(txn != NULL)
+		g_strlcpy(event_txn, txn, sizeof(event_txn));
 	json_t *frame = cv_bridge_frame(message);
 	json_decref(message);
 	if(frame == NULL)
 		return;
 	janus_mutex_lock(&client->mutex);
 	const char *type = json_string_value(json_object_get(frame, "type"));
+	if(strcmp(type, "error") == 0 && event_txn[0] != '\0' && strcmp(event_txn, client->answer_txn) == 0)
+		client->server_offer_out = TRUE;	/* the plugin refused the answer: still unanswered */
 	/* A kicked client, and every member of a closed room, is disconnected
 	 * once it has read why (docs/protocol.md, "Closing") */
 	if(strcmp(type, "kicked") == 0)

@@ -96,6 +96,7 @@ typedef struct convene_client {
 	gboolean in_flight_offer;		/* it carries the client's SDP offer */
 	gboolean in_flight_internal;	/* our own hangup, not a client request: no error frame */
 	gboolean server_offer_out;		/* a server offer went out and the client has not answered it */
+	char answer_txn[32];			/* the Janus transaction of the client's last answer ("": none) */
 	guint64 next_txn;
 	GQueue *outgoing;				/* convene_out frames to write */
 	int close_code;					/* when set: close after the queue drains */
