@@ -34,7 +34,9 @@
 #include <refcount.h>
 #include <plugins/plugin.h>
 
+#include "convene_auth.h"
 #include "convene_snap.h"
+#include "cv_access.h"
 #include "cv_envelope.h"
 #include "cv_errors.h"
 #include "cv_jwt.h"
@@ -53,14 +55,15 @@
 
 /* --- configuration (janus.plugin.convene.jcfg), read once at init --------- */
 typedef struct convene_config {
-	gboolean auth_none;				/* auth = "none": userId taken from join */
-	cv_jwt_key jwt_key;				/* the HS256 secret (owned) */
-	int64_t jwt_clock_skew;			/* seconds allowed on exp/nbf */
+	convene_auth auth;				/* token settings (common/convene_auth.h) */
 	cv_create_policy create_policy;	/* who may create unconfigured rooms */
 	cv_topology default_topology;	/* for created rooms */
 	unsigned int default_max_participants;
 	unsigned int default_max_publishers;	/* 0: no limit */
 	json_t *ice_servers;			/* array handed to clients in `joined` */
+	unsigned int max_rooms;			/* rooms at once, configured ones included; 0: no limit */
+	int64_t kick_ban_s;				/* > 0: a kicked user id is refused for that long; 0: no ban;
+									 * < 0: its token is refused until it expires (the default) */
 	char **audio_codecs;			/* preference order, NULL-terminated */
 	char **video_codecs;
 	gint64 pli_interval_us;			/* least time between keyframe requests to one stream */
@@ -77,6 +80,11 @@ typedef struct convene_room {
 	gboolean configured;		/* from the config file: kept when empty */
 	unsigned int max_publishers;	/* 0: no limit */
 	char *description;
+	gboolean private_room;		/* only tokens naming this room */
+	char **allowed_users;		/* NULL: anyone */
+	char *pin;					/* NULL: none */
+	cv_bans bans;				/* kicked tokens and users (handler thread) */
+	gboolean closing;			/* being closed: members leave without user-left (handler thread) */
 	janus_mutex mutex;
 	volatile gint destroyed;
 	janus_refcount ref;
@@ -138,6 +146,8 @@ struct convene_session {
 	janus_mutex mutex;			/* guards the identity fields below for readers off the handler thread */
 	char *user_id;				/* NULL until joined */
 	char *display_name;
+	char *token;				/* the token it joined with, NULL without (for bans) */
+	int64_t token_exp;
 	cv_grants grants;
 	convene_room *room;			/* handler thread only; a reference while joined */
 	gboolean audio_on, video_on;	/* announced mute state */
@@ -204,6 +214,12 @@ void convene_sessions_release(GPtrArray *sessions);
 GHashTable *convene_session_set_new(void);
 /* Adds session (taking a reference) unless it is there already. */
 void convene_session_set_add(GHashTable *set, convene_session *session);
+/* Whether a joiner may enter (room rules and bans); false with err (403).
+ * Handler thread. */
+gboolean convene_room_admits(convene_room *room, const cv_claims *claims, const char *user_id,
+	const char *token, const char *pin, cv_error *err);
+/* Bans a kicked session from its room (kick_ban). Handler thread. */
+void convene_room_ban(convene_room *room, convene_session *session);
 /* Describes rooms for the admin API; new reference. */
 json_t *convene_rooms_describe(void);
 cv_topology convene_room_topology(convene_room *room);
@@ -313,6 +329,23 @@ void convene_mesh_deinit(void);
 /* --- requests (convene_requests.c) --------------------------------------- */
 /* Periodic work of the handler thread (every 100 ms). */
 void convene_requests_tick(void);
+/* Takes a session out of its room and tells the others (`user-left` with
+ * reason); in an SFU room its media goes too. Handler thread. */
+void convene_leave_room(convene_session *session, const char *reason);
+
+/* --- moderation and the admin API (convene_moderation.c), handler thread -- */
+/* Kicks target_id out of room: `kicked {reason}` to it (the transport then
+ * closes its socket with 4000), `user-left {reason:"kicked"}` to the
+ * others, its PeerConnection closed, and a ban (kick_ban). 404 when it is
+ * not in the room. */
+cv_error convene_moderation_kick(convene_room *room, const char *target_id, const char *reason);
+/* Closes a room: `room-closed {reason}` to every member, all taken out
+ * (no user-left between them), PeerConnections closed; a room created on
+ * join is gone, a configured one is empty again. */
+void convene_moderation_close_room(convene_room *room, const char *reason);
+/* Runs an admin API request ({request: "list-rooms" | "kick" | "close-room", ...});
+ * new reference. */
+json_t *convene_admin_handle(json_t *request);
 /* Runs one client message on the handler thread: validation, dispatch by
  * the request table, error replies. Takes nothing: the caller keeps its
  * references to message and jsep. */

@@ -44,6 +44,7 @@ static cv_error convene_handle_subscribe(convene_request *req);
 static cv_error convene_handle_recording(convene_request *req);
 static cv_error convene_handle_kick(convene_request *req);
 static cv_error convene_handle_ping(convene_request *req);
+static cv_error convene_handle_close_room(convene_request *req);
 
 typedef struct convene_request_row {
 	cv_msg_type type;
@@ -65,6 +66,7 @@ static const convene_request_row convene_requests[CV_MSG_COUNT] = {
 	[CV_MSG_START_RECORDING] = { CV_MSG_START_RECORDING, CONVENE_NEEDS_ROOM, CONVENE_GRANT(record), convene_handle_recording },
 	[CV_MSG_STOP_RECORDING] = { CV_MSG_STOP_RECORDING, CONVENE_NEEDS_ROOM, CONVENE_GRANT(record), convene_handle_recording },
 	[CV_MSG_KICK] = { CV_MSG_KICK, CONVENE_NEEDS_ROOM, CONVENE_GRANT(moderate), convene_handle_kick },
+	[CV_MSG_CLOSE_ROOM] = { CV_MSG_CLOSE_ROOM, CONVENE_NEEDS_ROOM, CONVENE_GRANT(moderate), convene_handle_close_room },
 	[CV_MSG_PING] = { CV_MSG_PING, 0, CONVENE_NO_GRANT, convene_handle_ping },
 };
 
@@ -77,6 +79,48 @@ static cv_error convene_error(cv_error_code code, const char *message) {
 
 /* --- dispatch ---------------------------------------------------------------- */
 
+/* Answers a request with an error. The Janus core set up a PeerConnection
+ * for an offer's jsep before the plugin saw it: a refused first offer
+ * (no PeerConnection negotiated yet) would leave that half-made one behind
+ * and make every later offer of the client fail, so it is hung up first. */
+static void convene_request_refuse(convene_session *session, const char *transaction, json_t *jsep,
+		cv_error err, json_t *request_id) {
+	const char *sdp_type = json_string_value(json_object_get(jsep, "type"));
+	if(sdp_type != NULL && strcmp(sdp_type, "offer") == 0 && !session->has_pc &&
+			!g_atomic_int_get(&session->destroyed))
+		convene_gateway->close_pc(session->handle);
+	convene_send_error(session, transaction, err.code, err.message, request_id);
+}
+
+/* The checks every request passes before its handler: a valid envelope,
+ * the session's own identity, a joined room (and no other) when the row
+ * needs one, the row's grant. Returns the row to run, or NULL with err. */
+static const convene_request_row *convene_request_admit(convene_request *req, cv_error *err) {
+	convene_session *session = req->session;
+	if(!cv_envelope_parse(req->message, &req->env, err))
+		return NULL;
+	/* The identity of every message is the session's verified user */
+	if(session->user_id != NULL && req->env.user_id != NULL && strcmp(req->env.user_id, session->user_id) != 0) {
+		*err = convene_error(CV_ERR_FORBIDDEN, "userId differs from the authenticated user");
+		return NULL;
+	}
+	const convene_request_row *row = &convene_requests[req->env.type];
+	if((row->flags & CONVENE_NEEDS_ROOM) && session->room == NULL) {
+		*err = convene_error(CV_ERR_CONFLICT, "join a room first");
+		return NULL;
+	}
+	if((row->flags & CONVENE_NEEDS_ROOM) && req->env.room_id != NULL &&
+			strcmp(req->env.room_id, session->room->id) != 0) {
+		*err = convene_error(CV_ERR_CONFLICT, "not joined to that room");
+		return NULL;
+	}
+	if(row->grant != CONVENE_NO_GRANT && !*(const bool *)((const char *)&session->grants + row->grant)) {
+		*err = convene_error(CV_ERR_FORBIDDEN, "your token does not grant this");
+		return NULL;
+	}
+	return row;
+}
+
 void convene_request_handle(convene_session *session, const char *transaction, json_t *message, json_t *jsep) {
 	convene_request req = { .session = session, .transaction = transaction, .message = message, .jsep = jsep };
 	cv_error err = { CV_OK, NULL };
@@ -84,36 +128,11 @@ void convene_request_handle(convene_session *session, const char *transaction, j
 	if(jsep != NULL && json_is_object(message) && json_object_get(message, "data") == NULL)
 		json_object_set_new(message, "data", json_pack("{sOsO}", "type", json_object_get(jsep, "type"),
 			"sdp", json_object_get(jsep, "sdp")));
-	if(!cv_envelope_parse(message, &req.env, &err)) {
-		convene_send_error(session, transaction, err.code, err.message, req.env.request_id);
-		return;
-	}
-	/* The identity of every message is the session's verified user */
-	if(session->user_id != NULL && req.env.user_id != NULL && strcmp(req.env.user_id, session->user_id) != 0) {
-		convene_send_error(session, transaction, CV_ERR_FORBIDDEN,
-			"userId differs from the authenticated user", req.env.request_id);
-		return;
-	}
-	const convene_request_row *row = &convene_requests[req.env.type];
-	if((row->flags & CONVENE_NEEDS_ROOM) && session->room == NULL) {
-		convene_send_error(session, transaction, CV_ERR_CONFLICT,
-			"join a room first", req.env.request_id);
-		return;
-	}
-	if((row->flags & CONVENE_NEEDS_ROOM) && req.env.room_id != NULL &&
-			strcmp(req.env.room_id, session->room->id) != 0) {
-		convene_send_error(session, transaction, CV_ERR_CONFLICT,
-			"not joined to that room", req.env.request_id);
-		return;
-	}
-	if(row->grant != CONVENE_NO_GRANT && !*(const bool *)((const char *)&session->grants + row->grant)) {
-		convene_send_error(session, transaction, CV_ERR_FORBIDDEN,
-			"your token does not grant this", req.env.request_id);
-		return;
-	}
-	err = row->handler(&req);
+	const convene_request_row *row = convene_request_admit(&req, &err);
+	if(row != NULL)
+		err = row->handler(&req);
 	if(err.code != CV_OK)
-		convene_send_error(session, transaction, err.code, err.message, req.env.request_id);
+		convene_request_refuse(session, transaction, jsep, err, req.env.request_id);
 }
 
 /* --- membership ---------------------------------------------------------------- */
@@ -121,6 +140,8 @@ void convene_request_handle(convene_session *session, const char *transaction, j
 /* Tells the others in a room that user_id left, with reason, and drops
  * what they kept about it. */
 static void convene_announce_left(convene_room *room, convene_session *leaver, const char *reason) {
+	if(room->closing)
+		return;
 	json_t *frame = convene_frame("user-left", room->id, leaver->user_id, NULL);
 	json_object_set_new(frame, "data", json_pack("{ss}", "reason", reason));
 	GPtrArray *others = convene_room_others(room, leaver);
@@ -141,14 +162,14 @@ static void convene_session_forget_identity(convene_session *session) {
 	session->user_id = NULL;
 	g_free(session->display_name);
 	session->display_name = NULL;
+	g_free(session->token);
+	session->token = NULL;
+	session->token_exp = 0;
 	session->grants = cv_grants_default();
 	janus_mutex_unlock(&session->mutex);
 }
 
-/* Takes a session out of its room and tells the others; in an SFU room its
- * media goes too (the others renegotiate without its tracks). Handler
- * thread. */
-static void convene_leave_room(convene_session *session, const char *reason) {
+void convene_leave_room(convene_session *session, const char *reason) {
 	convene_room *room = session->room;
 	if(room == NULL)
 		return;
@@ -196,8 +217,7 @@ static cv_error convene_join_identity(convene_request *req, cv_claims *claims, g
 	*has_claims = FALSE;
 	if(req->env.token != NULL) {
 		cv_error err = { CV_OK, NULL };
-		if(!cv_jwt_verify(req->env.token, &convene_cfg.jwt_key, 1, cv_now_s(),
-				convene_cfg.jwt_clock_skew, claims, &err))
+		if(!convene_auth_verify(&convene_cfg.auth, req->env.token, claims, &err))
 			return err;
 		*has_claims = TRUE;
 		if(strcmp(claims->sub, CV_SERVER_ID) == 0)
@@ -208,7 +228,7 @@ static cv_error convene_join_identity(convene_request *req, cv_claims *claims, g
 			return convene_error(CV_ERR_FORBIDDEN, "the token is for another room");
 		return convene_ok;
 	}
-	if(!convene_cfg.auth_none)
+	if(!convene_cfg.auth.none)
 		return convene_error(CV_ERR_UNAUTHORIZED, "join needs a token");
 	if(req->env.user_id != NULL && strcmp(req->env.user_id, CV_SERVER_ID) == 0)
 		return convene_error(CV_ERR_BAD_REQUEST, "\"sfu\" is reserved for the server");
@@ -253,6 +273,13 @@ static cv_error convene_handle_join(convene_request *req) {
 	convene_room *room = convene_rooms_get_or_create(req->env.room_id, may_create, &err);
 	if(room == NULL)
 		return err;
+	/* The room's own rules (private, allow-list, PIN) and its bans */
+	if(!convene_room_admits(room, has_claims ? &claims : NULL, claims.sub, req->env.token,
+			json_string_value(json_object_get(req->env.data, "pin")), &err)) {
+		convene_rooms_forget_if_empty(room);
+		convene_room_unref(room);
+		return err;
+	}
 	convene_replace_previous(claims.sub);
 
 	/* Identity and presence, then membership */
@@ -267,6 +294,9 @@ static cv_error convene_handle_join(convene_request *req) {
 	g_free(session->display_name);
 	session->display_name = g_strdup(name && *name ? name : claims.sub);
 	session->grants = claims.grants;
+	g_free(session->token);
+	session->token = has_claims ? g_strdup(req->env.token) : NULL;
+	session->token_exp = has_claims ? claims.exp : 0;
 	session->audio_on = !json_is_false(json_object_get(publish, "audio"));
 	session->video_on = !json_is_false(json_object_get(publish, "video"));
 	session->receive_only = publish != NULL && !session->audio_on && !session->video_on;
@@ -366,11 +396,8 @@ static cv_error convene_handle_signal(convene_request *req) {
 	convene_session *session = req->session;
 	gboolean to_server = cv_envelope_targets_server(&req->env);
 	if(convene_room_topology(session->room) == CV_TOPOLOGY_MESH) {
-		if(to_server) {
-			if(req->jsep != NULL)
-				convene_gateway->close_pc(session->handle);
+		if(to_server)	/* (a refused offer's PeerConnection is hung up by the dispatcher) */
 			return convene_error(CV_ERR_BAD_REQUEST, "this is a mesh room: set targetUserId to a participant");
-		}
 		return convene_relay_to(req, req->env.target_user_id);
 	}
 	if(!to_server)
@@ -452,20 +479,15 @@ static cv_error convene_handle_recording(convene_request *req) {
 
 static cv_error convene_handle_kick(convene_request *req) {
 	convene_session *session = req->session;
-	convene_room *room = session->room;
-	const char *target_id = req->env.target_user_id;
-	if(strcmp(target_id, session->user_id) == 0)
+	if(strcmp(req->env.target_user_id, session->user_id) == 0)
 		return convene_error(CV_ERR_BAD_REQUEST, "cannot kick yourself");
-	convene_session *target = convene_room_find(room, target_id);
-	if(target == NULL)
-		return convene_error(CV_ERR_NOT_FOUND, "the target user is not in your room");
-	const char *reason = json_string_value(json_object_get(req->env.data, "reason"));
-	json_t *frame = convene_frame("kicked", room->id, target_id, NULL);
-	json_object_set_new(frame, "data", json_pack("{ss}", "reason", reason ? reason : "kicked"));
-	convene_send(target, NULL, frame, NULL);
-	json_decref(frame);
-	convene_leave_room(target, "kicked");
-	janus_refcount_decrease(&target->ref);
+	return convene_moderation_kick(session->room, req->env.target_user_id,
+		json_string_value(json_object_get(req->env.data, "reason")));
+}
+
+static cv_error convene_handle_close_room(convene_request *req) {
+	convene_moderation_close_room(req->session->room,
+		json_string_value(json_object_get(req->env.data, "reason")));
 	return convene_ok;
 }
 

@@ -14,7 +14,10 @@
  */
 #include <string.h>
 
+#include <utils.h>
+
 #include "convene.h"
+#include "cv_time.h"
 
 static GHashTable *rooms = NULL;	/* id -> convene_room (a reference) */
 static janus_mutex rooms_mutex = JANUS_MUTEX_INITIALIZER;
@@ -29,6 +32,9 @@ static void convene_room_free(const janus_refcount *ref) {
 	cv_room_free(room->members);
 	g_free(room->id);
 	g_free(room->description);
+	g_strfreev(room->allowed_users);
+	g_free(room->pin);
+	cv_bans_clear(&room->bans);
 	janus_mutex_destroy(&room->mutex);
 	g_free(room);
 }
@@ -49,6 +55,7 @@ static convene_room *convene_room_new(const char *id, cv_topology topology,
 	room->members = members;
 	room->configured = configured;
 	room->max_publishers = convene_cfg.default_max_publishers;
+	cv_bans_init(&room->bans);
 	janus_mutex_init(&room->mutex);
 	janus_refcount_init(&room->ref, convene_room_free);
 	return room;
@@ -62,6 +69,9 @@ static int convene_room_from_config(janus_config *config, janus_config_category 
 	janus_config_item *max = janus_config_get(config, cat, janus_config_type_item, "max_participants");
 	janus_config_item *desc = janus_config_get(config, cat, janus_config_type_item, "description");
 	janus_config_item *max_pub = janus_config_get(config, cat, janus_config_type_item, "max_publishers");
+	janus_config_item *priv = janus_config_get(config, cat, janus_config_type_item, "private");
+	janus_config_item *allowed = janus_config_get(config, cat, janus_config_type_item, "allowed_users");
+	janus_config_item *pin = janus_config_get(config, cat, janus_config_type_item, "pin");
 	const char *room_id = (id && id->value) ? id->value : fallback_id;
 	cv_topology topo = convene_cfg.default_topology;
 	if(topology && topology->value && !cv_topology_parse(topology->value, &topo)) {
@@ -76,6 +86,14 @@ static int convene_room_from_config(janus_config *config, janus_config_category 
 	}
 	room->description = g_strdup((desc && desc->value) ? desc->value : room_id);
 	room->max_publishers = (max_pub && max_pub->value) ? (unsigned int)atoi(max_pub->value) : convene_cfg.default_max_publishers;
+	room->private_room = priv && priv->value && janus_is_true(priv->value);
+	if(allowed && allowed->value) {
+		room->allowed_users = g_strsplit(allowed->value, ",", -1);
+		for(int i = 0; room->allowed_users[i] != NULL; i++)
+			g_strstrip(room->allowed_users[i]);
+	}
+	if(pin && pin->value && *pin->value)
+		room->pin = g_strdup(pin->value);
 	janus_mutex_lock(&rooms_mutex);
 	g_hash_table_insert(rooms, room->id, room);
 	janus_mutex_unlock(&rooms_mutex);
@@ -133,6 +151,14 @@ convene_room *convene_rooms_lookup(const char *id) {
 convene_room *convene_rooms_get_or_create(const char *id, gboolean may_create, cv_error *err) {
 	janus_mutex_lock(&rooms_mutex);
 	convene_room *room = g_hash_table_lookup(rooms, id);
+	if(room == NULL && may_create && convene_cfg.max_rooms > 0 && g_hash_table_size(rooms) >= convene_cfg.max_rooms) {
+		janus_mutex_unlock(&rooms_mutex);
+		if(err != NULL) {
+			err->code = CV_ERR_ROOM_FULL;
+			err->message = "the server has its maximum number of rooms";
+		}
+		return NULL;
+	}
 	if(room == NULL && may_create) {
 		room = convene_room_new(id, convene_cfg.default_topology, convene_cfg.default_max_participants, FALSE);
 		if(room != NULL) {
@@ -242,6 +268,34 @@ void convene_sessions_release(GPtrArray *list) {
 	g_ptr_array_free(list, TRUE);
 }
 
+gboolean convene_room_admits(convene_room *room, const cv_claims *claims, const char *user_id,
+		const char *token, const char *pin, cv_error *err) {
+	cv_access rules = {
+		.private_room = room->private_room,
+		.allowed_users = (const char *const *)room->allowed_users,
+		.pin = room->pin,
+	};
+	if(!cv_access_check(&rules, room->id, claims, user_id, pin, err))
+		return FALSE;
+	if(cv_bans_check(&room->bans, token, user_id, cv_now_s())) {
+		err->code = CV_ERR_FORBIDDEN;
+		err->message = "you were removed from this room";
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void convene_room_ban(convene_room *room, convene_session *session) {
+	if(convene_cfg.kick_ban_s > 0 || (convene_cfg.kick_ban_s < 0 && session->token == NULL)) {
+		/* By user id, for kick_ban seconds (or 5 minutes without a token) */
+		int64_t ban = convene_cfg.kick_ban_s > 0 ? convene_cfg.kick_ban_s : 300;
+		cv_bans_add_user(&room->bans, session->user_id, cv_now_s() + ban);
+	} else if(convene_cfg.kick_ban_s < 0) {
+		/* That token, until it expires */
+		cv_bans_add_token(&room->bans, session->token, session->token_exp);
+	}
+}
+
 cv_topology convene_room_topology(convene_room *room) {
 	return cv_room_topology(room->members);
 }
@@ -264,6 +318,8 @@ json_t *convene_rooms_describe(void) {
 		json_object_set_new(r, "maxParticipants", json_integer(convene_room_max_participants(room)));
 		json_object_set_new(r, "maxPublishers", json_integer(room->max_publishers));
 		json_object_set_new(r, "configured", json_boolean(room->configured));
+		json_object_set_new(r, "private", json_boolean(room->private_room));
+		json_object_set_new(r, "pin", json_boolean(room->pin != NULL));
 		json_t *members = json_array();
 		janus_mutex_lock(&room->mutex);
 		for(size_t i = 0; i < cv_room_size(room->members); i++)

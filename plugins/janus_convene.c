@@ -106,6 +106,7 @@ typedef enum convene_work_kind {
 	CONVENE_WORK_MESSAGE,	/* a client message */
 	CONVENE_WORK_GONE,		/* the handle was destroyed */
 	CONVENE_WORK_HANGUP,	/* the PeerConnection closed */
+	CONVENE_WORK_ADMIN,		/* an admin API request, waited for */
 	CONVENE_WORK_MEDIA_UP,	/* the PeerConnection is up */
 	CONVENE_WORK_EXIT,		/* stop the thread */
 } convene_work_kind;
@@ -116,6 +117,12 @@ typedef struct convene_work {
 	char *transaction;
 	json_t *message;
 	json_t *jsep;
+	/* CONVENE_WORK_ADMIN: the reply, handed back under `lock` */
+	GMutex lock;
+	GCond done;
+	json_t *reply;
+	gboolean finished;
+	volatile gint refs;			/* the waiter and the handler thread */
 } convene_work;
 
 static GAsyncQueue *work_queue = NULL;
@@ -124,6 +131,15 @@ static convene_work exit_work = { .kind = CONVENE_WORK_EXIT };
 static void convene_work_free(convene_work *work) {
 	if(work == NULL || work == &exit_work)
 		return;
+	if(work->kind == CONVENE_WORK_ADMIN) {
+		/* Shared by the waiter and the handler thread: the last one frees */
+		if(!g_atomic_int_dec_and_test(&work->refs))
+			return;
+		if(work->reply != NULL)
+			json_decref(work->reply);
+		g_mutex_clear(&work->lock);
+		g_cond_clear(&work->done);
+	}
 	if(work->session != NULL)
 		janus_refcount_decrease(&work->session->ref);
 	g_free(work->transaction);
@@ -150,6 +166,7 @@ static void convene_session_free(const janus_refcount *ref) {
 	g_hash_table_destroy(session->mesh_held);
 	g_free(session->user_id);
 	g_free(session->display_name);
+	g_free(session->token);
 	if(session->last_stats != NULL)
 		json_decref(session->last_stats);
 	janus_mutex_destroy(&session->mutex);
@@ -206,7 +223,6 @@ static gboolean convene_config_codecs(janus_config *config, janus_config_categor
 
 static int convene_config_load(janus_config *config) {
 	memset(&convene_cfg, 0, sizeof(convene_cfg));
-	convene_cfg.jwt_clock_skew = 30;
 	convene_cfg.create_policy = CV_CREATE_GRANT;
 	convene_cfg.default_topology = CV_TOPOLOGY_SFU;
 	convene_cfg.default_max_participants = 50;
@@ -215,28 +231,15 @@ static int convene_config_load(janus_config *config) {
 	convene_cfg.audio_codecs = g_strsplit("opus", ",", -1);
 	convene_cfg.video_codecs = g_strsplit("vp8,h264,vp9", ",", -1);
 	convene_cfg.pli_interval_us = 500 * 1000;
+	convene_cfg.kick_ban_s = -1;
+	janus_config_category *general = config ?
+		janus_config_get_create(config, NULL, janus_config_type_category, "general") : NULL;
+	if(convene_auth_load(config, general, "convene", &convene_cfg.auth) < 0)
+		return -1;
+	if(convene_cfg.auth.none)
+		convene_cfg.create_policy = CV_CREATE_ANYONE;
 	if(config == NULL)
 		return 0;
-	janus_config_category *general = janus_config_get_create(config, NULL, janus_config_type_category, "general");
-	const char *auth = convene_config_string(config, general, "auth");
-	if(auth != NULL && strcmp(auth, "none") == 0) {
-		convene_cfg.auth_none = TRUE;
-		convene_cfg.create_policy = CV_CREATE_ANYONE;
-	} else if(auth != NULL && strcmp(auth, "jwt") != 0) {
-		JANUS_LOG(LOG_ERR, "[convene] auth must be \"jwt\" or \"none\", not \"%s\"\n", auth);
-		return -1;
-	}
-	const char *secret = convene_config_string(config, general, "jwt_secret");
-	if(secret != NULL && *secret != '\0') {
-		convene_cfg.jwt_key.secret = (const unsigned char *)g_strdup(secret);
-		convene_cfg.jwt_key.secret_len = strlen(secret);
-	} else if(!convene_cfg.auth_none) {
-		JANUS_LOG(LOG_ERR, "[convene] auth = \"jwt\" needs jwt_secret\n");
-		return -1;
-	}
-	const char *skew = convene_config_string(config, general, "jwt_clock_skew");
-	if(skew != NULL)
-		convene_cfg.jwt_clock_skew = atoi(skew);
 	const char *policy = convene_config_string(config, general, "room_creation");
 	if(policy != NULL && !cv_create_policy_parse(policy, &convene_cfg.create_policy)) {
 		JANUS_LOG(LOG_ERR, "[convene] room_creation must be never, grant or anyone\n");
@@ -250,6 +253,18 @@ static int convene_config_load(janus_config *config) {
 	const char *max = convene_config_string(config, general, "default_max_participants");
 	if(max != NULL)
 		convene_cfg.default_max_participants = (unsigned int)atoi(max);
+	const char *max_rooms = convene_config_string(config, general, "max_rooms");
+	if(max_rooms != NULL)
+		convene_cfg.max_rooms = (unsigned int)atoi(max_rooms);
+	const char *ban = convene_config_string(config, general, "kick_ban");
+	if(ban != NULL) {
+		if(strcmp(ban, "token") == 0)
+			convene_cfg.kick_ban_s = -1;
+		else if(strcmp(ban, "none") == 0)
+			convene_cfg.kick_ban_s = 0;
+		else
+			convene_cfg.kick_ban_s = atoi(ban);
+	}
 	const char *max_pub = convene_config_string(config, general, "default_max_publishers");
 	if(max_pub != NULL)
 		convene_cfg.default_max_publishers = (unsigned int)atoi(max_pub);
@@ -294,7 +309,7 @@ static int convene_init(janus_callbacks *callback, const char *config_path) {
 		g_error_free(error);
 		return -1;
 	}
-	JANUS_LOG(LOG_INFO, "%s initialized (auth %s)\n", CONVENE_NAME, convene_cfg.auth_none ? "none" : "jwt");
+	JANUS_LOG(LOG_INFO, "%s initialized (auth %s)\n", CONVENE_NAME, convene_cfg.auth.none ? "none" : "jwt");
 	return 0;
 }
 
@@ -314,7 +329,7 @@ static void convene_destroy(void) {
 	g_async_queue_unref(work_queue);
 	work_queue = NULL;
 	convene_rooms_deinit();
-	g_free((char *)convene_cfg.jwt_key.secret);
+	convene_auth_free(&convene_cfg.auth);
 	json_decref(convene_cfg.ice_servers);
 	g_strfreev(convene_cfg.audio_codecs);
 	g_strfreev(convene_cfg.video_codecs);
@@ -454,17 +469,30 @@ static struct janus_plugin_result *convene_handle_message(janus_plugin_session *
 	return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, NULL, NULL);
 }
 
+/* Admin API requests run on the handler thread, like every membership
+ * change; the caller (a Janus admin thread) waits up to 5 s for the reply. */
 static json_t *convene_handle_admin_message(json_t *message) {
-	json_t *response = json_object();
-	const char *request = json_string_value(json_object_get(message, "request"));
-	if(request != NULL && strcmp(request, "list-rooms") == 0) {
-		json_object_set_new(response, "rooms", convene_rooms_describe());
-	} else {
-		json_t *error = cv_error_frame(CV_ERR_BAD_REQUEST, "unknown admin request (known: list-rooms)", NULL);
-		json_object_set(response, "error", json_object_get(error, "data"));
-		json_decref(error);
-	}
-	return response;
+	if(g_atomic_int_get(&stopping) || !g_atomic_int_get(&initialized))
+		return json_pack("{s{sisss}}", "error", "code", 500, "reason", "internal", "message", "shutting down");
+	convene_work *work = g_malloc0(sizeof(convene_work));
+	work->kind = CONVENE_WORK_ADMIN;
+	work->message = json_incref(message);
+	g_mutex_init(&work->lock);
+	g_cond_init(&work->done);
+	g_atomic_int_set(&work->refs, 2);
+	g_async_queue_push(work_queue, work);
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	json_t *reply = NULL;
+	g_mutex_lock(&work->lock);
+	while(!work->finished && g_cond_wait_until(&work->done, &work->lock, deadline))
+		;
+	if(work->finished && work->reply != NULL)
+		reply = json_incref(work->reply);
+	g_mutex_unlock(&work->lock);
+	convene_work_free(work);
+	if(reply == NULL)
+		reply = json_pack("{s{sisss}}", "error", "code", 500, "reason", "internal", "message", "the plugin did not answer in time");
+	return reply;
 }
 
 /* The session of a handle in a media callback, or NULL. The core only
@@ -551,6 +579,13 @@ static void *convene_handler(void *data) {
 			convene_request_gone(work->session);
 		} else if(work->kind == CONVENE_WORK_HANGUP) {
 			convene_request_hangup(work->session);
+		} else if(work->kind == CONVENE_WORK_ADMIN) {
+			json_t *reply = convene_admin_handle(work->message);
+			g_mutex_lock(&work->lock);
+			work->reply = reply;
+			work->finished = TRUE;
+			g_cond_signal(&work->done);
+			g_mutex_unlock(&work->lock);
 		} else if(work->kind == CONVENE_WORK_MEDIA_UP) {
 			if(!g_atomic_int_get(&work->session->destroyed) && work->session->renegotiate &&
 					work->session->nego == CONVENE_NEGO_STABLE) {

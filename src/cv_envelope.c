@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cv_envelope.h"
+#include "cv_sdp_check.h"
 
 /* Which envelope fields a type requires. */
 enum {
@@ -26,6 +27,7 @@ static bool cv_check_media(json_t *data, cv_error *err);
 static bool cv_check_object(json_t *data, cv_error *err);
 static bool cv_check_subscribe(json_t *data, cv_error *err);
 static bool cv_check_kick(json_t *data, cv_error *err);
+static bool cv_check_reason(json_t *data, cv_error *err);
 
 static const struct {
 	const char *name;
@@ -45,6 +47,7 @@ static const struct {
 	[CV_MSG_STOP_RECORDING] = { "stop-recording", 0, NULL },
 	[CV_MSG_KICK] = { "kick", CV_NEED_TARGET, cv_check_kick },
 	[CV_MSG_PING] = { "ping", 0, NULL },
+	[CV_MSG_CLOSE_ROOM] = { "close-room", 0, cv_check_reason },
 };
 
 static bool cv_fail(cv_error *err, cv_error_code code, const char *message) {
@@ -76,10 +79,13 @@ bool cv_envelope_targets_server(const cv_envelope *env) {
 	return env->target_user_id == NULL || strcmp(env->target_user_id, CV_SERVER_ID) == 0;
 }
 
-/* Scans JSON text for its deepest nesting of objects and arrays, skipping
- * strings. Stops early once max_depth is passed. */
-static int cv_json_depth(const char *text, size_t len, int max_depth) {
+/* Scans JSON text for its deepest nesting of objects and arrays and an
+ * upper bound of its number of values (containers, plus one value per
+ * comma and one to start), skipping strings. Stops early once max_depth is
+ * passed. */
+static int cv_json_depth(const char *text, size_t len, int max_depth, long *values) {
 	int depth = 0, deepest = 0;
+	long count = 1;
 	bool in_string = false;
 	for(size_t i = 0; i < len; i++) {
 		char c = text[i];
@@ -92,7 +98,10 @@ static int cv_json_depth(const char *text, size_t len, int max_depth) {
 		}
 		if(c == '"') {
 			in_string = true;
+		} else if(c == ',') {
+			count++;
 		} else if(c == '{' || c == '[') {
+			count++;
 			if(++depth > deepest) {
 				deepest = depth;
 				if(deepest > max_depth)
@@ -102,13 +111,27 @@ static int cv_json_depth(const char *text, size_t len, int max_depth) {
 			depth--;
 		}
 	}
+	if(values != NULL)
+		*values = count;
 	return deepest;
 }
 
 json_t *cv_envelope_load(const char *text, size_t len, int max_depth, cv_error *err) {
-	if(max_depth > 0 && cv_json_depth(text, len, max_depth) > max_depth) {
-		cv_fail(err, CV_ERR_BAD_REQUEST, "JSON nested too deeply");
-		return NULL;
+	return cv_envelope_load_bounded(text, len, max_depth, 0, err);
+}
+
+json_t *cv_envelope_load_bounded(const char *text, size_t len, int max_depth, int max_values, cv_error *err) {
+	if(max_depth > 0 || max_values > 0) {
+		long values = 0;
+		int depth = cv_json_depth(text, len, max_depth > 0 ? max_depth : 1 << 30, &values);
+		if(max_depth > 0 && depth > max_depth) {
+			cv_fail(err, CV_ERR_BAD_REQUEST, "JSON nested too deeply");
+			return NULL;
+		}
+		if(max_values > 0 && values > max_values) {
+			cv_fail(err, CV_ERR_BAD_REQUEST, "JSON has too many values");
+			return NULL;
+		}
 	}
 	json_error_t jerr;
 	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -223,6 +246,9 @@ static bool cv_check_join(json_t *data, cv_error *err) {
 	json_t *resume = json_object_get(data, "resume");
 	if(resume != NULL && !json_is_boolean(resume))
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.resume must be a boolean");
+	json_t *pin = json_object_get(data, "pin");
+	if(pin != NULL && (!json_is_string(pin) || json_string_length(pin) > 64))
+		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.pin must be a string of up to 64 bytes");
 	return true;
 }
 
@@ -237,7 +263,8 @@ static bool cv_check_description(json_t *data, const char *want, cv_error *err) 
 	json_t *sdp = json_object_get(data, "sdp");
 	if(!json_is_string(sdp) || json_string_length(sdp) == 0)
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.sdp must be a non-empty string");
-	return true;
+	/* Garbage never reaches the Janus core nor a mesh peer */
+	return cv_sdp_check(json_string_value(sdp), err);
 }
 
 static bool cv_check_offer(json_t *data, cv_error *err) {
@@ -257,6 +284,9 @@ static bool cv_check_candidate(json_t *data, cv_error *err) {
 	json_t *cand = json_object_get(data, "candidate");
 	if(!json_is_string(cand))
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.candidate must be a string");
+	/* "" ends the candidates; anything else must be one */
+	if(json_string_length(cand) > 0 && !cv_candidate_check(json_string_value(cand), err))
+		return false;
 	json_t *mid = json_object_get(data, "sdpMid");
 	if(mid != NULL && !json_is_null(mid) && !json_is_string(mid))
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.sdpMid must be a string or null");
@@ -289,6 +319,11 @@ static bool cv_check_subscribe(json_t *data, cv_error *err) {
 	if(l == NULL || (strcmp(l, "h") && strcmp(l, "m") && strcmp(l, "l") && strcmp(l, "auto")))
 		return cv_fail(err, CV_ERR_BAD_REQUEST, "data.layer must be \"h\", \"m\", \"l\" or \"auto\"");
 	return true;
+}
+
+/* An optional {reason} (close-room). */
+static bool cv_check_reason(json_t *data, cv_error *err) {
+	return cv_check_kick(data, err);
 }
 
 static bool cv_check_kick(json_t *data, cv_error *err) {

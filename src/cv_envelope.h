@@ -42,6 +42,7 @@ typedef enum cv_msg_type {
 	CV_MSG_STOP_RECORDING,
 	CV_MSG_KICK,
 	CV_MSG_PING,
+	CV_MSG_CLOSE_ROOM,
 	CV_MSG_COUNT	/* not a type: the number of types */
 } cv_msg_type;
 
@@ -64,6 +65,9 @@ typedef struct cv_envelope {
  * own object counts as depth 1. The caller
  * owns the returned reference. */
 json_t *cv_envelope_load(const char *text, size_t len, int max_depth, cv_error *err);
+/* cv_envelope_load with a bound on the number of values (objects, arrays
+ * and scalars) in the frame too; max_values 0: no bound. */
+json_t *cv_envelope_load_bounded(const char *text, size_t len, int max_depth, int max_values, cv_error *err);
 
 /* Validates a message object and fills env. Returns true when valid; on
  * false, err holds the code and a static message. env's request_id is set

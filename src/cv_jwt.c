@@ -105,8 +105,22 @@ static bool cv_jwt_grants(json_t *grants, cv_grants *out) {
 	return true;
 }
 
+/* True when `aud` (a string or an array of strings) names audience. */
+static bool cv_jwt_audience_ok(json_t *aud, const char *audience) {
+	if(json_is_string(aud))
+		return strcmp(json_string_value(aud), audience) == 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(aud, i, v) {
+		if(json_is_string(v) && strcmp(json_string_value(v), audience) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Fills claims from a verified payload. */
-static bool cv_jwt_claims(json_t *payload, int64_t now_s, int64_t skew_s, cv_claims *claims, cv_error *err) {
+static bool cv_jwt_claims(json_t *payload, int64_t now_s, const cv_jwt_policy *policy, cv_claims *claims, cv_error *err) {
+	int64_t skew_s = policy->skew_s;
 	memset(claims, 0, sizeof(*claims));
 	json_t *sub = json_object_get(payload, "sub");
 	if(!json_is_string(sub) || !cv_id_valid(json_string_value(sub)))
@@ -141,11 +155,26 @@ static bool cv_jwt_claims(json_t *payload, int64_t now_s, int64_t skew_s, cv_cla
 	}
 	if(!cv_jwt_grants(json_object_get(payload, "grants"), &claims->grants))
 		return cv_jwt_fail(err, "token grants must be an object of booleans");
+	if(policy->audience != NULL && !cv_jwt_audience_ok(json_object_get(payload, "aud"), policy->audience))
+		return cv_jwt_fail(err, "token is for another audience");
+	if(policy->issuer != NULL) {
+		json_t *iss = json_object_get(payload, "iss");
+		if(!json_is_string(iss) || strcmp(json_string_value(iss), policy->issuer) != 0)
+			return cv_jwt_fail(err, "token is from another issuer");
+	}
 	return true;
 }
 
 bool cv_jwt_verify(const char *token, const cv_jwt_key *keys, size_t n_keys,
 		int64_t now_s, int64_t skew_s, cv_claims *claims, cv_error *err) {
+	cv_jwt_policy policy = { .keys = keys, .n_keys = n_keys, .skew_s = skew_s };
+	return cv_jwt_verify_policy(token, &policy, now_s, claims, err);
+}
+
+bool cv_jwt_verify_policy(const char *token, const cv_jwt_policy *policy, int64_t now_s,
+		cv_claims *claims, cv_error *err) {
+	const cv_jwt_key *keys = policy->keys;
+	size_t n_keys = policy->n_keys;
 	if(token == NULL || *token == '\0')
 		return cv_jwt_fail(err, "missing token");
 	size_t len = strnlen(token, CV_JWT_MAX_LEN + 1);
@@ -198,7 +227,7 @@ bool cv_jwt_verify(const char *token, const cv_jwt_key *keys, size_t n_keys,
 	json_t *payload = cv_jwt_part_json(dot1 + 1, payload_len);
 	if(payload == NULL)
 		return cv_jwt_fail(err, "malformed token payload");
-	bool ok = cv_jwt_claims(payload, now_s, skew_s, claims, err);
+	bool ok = cv_jwt_claims(payload, now_s, policy, claims, err);
 	json_decref(payload);
 	return ok;
 }

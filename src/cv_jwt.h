@@ -56,6 +56,15 @@ typedef struct cv_jwt_key {
 	size_t secret_len;
 } cv_jwt_key;
 
+/* What a token must satisfy. */
+typedef struct cv_jwt_policy {
+	const cv_jwt_key *keys;		/* the accepted keys (several while rotating secrets) */
+	size_t n_keys;
+	int64_t skew_s;				/* clock difference allowed on exp and nbf */
+	const char *audience;		/* NULL: not checked; else `aud` must be it, or an array holding it */
+	const char *issuer;			/* NULL: not checked; else `iss` must be it */
+} cv_jwt_policy;
+
 /* The grants a token has when it names none. */
 cv_grants cv_grants_default(void);
 
@@ -65,6 +74,10 @@ cv_grants cv_grants_default(void);
  * message ("token expired", "bad token signature", ...). */
 bool cv_jwt_verify(const char *token, const cv_jwt_key *keys, size_t n_keys,
 	int64_t now_s, int64_t skew_s, cv_claims *claims, cv_error *err);
+
+/* cv_jwt_verify with a full policy (audience and issuer checks too). */
+bool cv_jwt_verify_policy(const char *token, const cv_jwt_policy *policy, int64_t now_s,
+	cv_claims *claims, cv_error *err);
 
 /* True when the claims allow room_id ("" or "*" allow any room). */
 bool cv_claims_allow_room(const cv_claims *claims, const char *room_id);

@@ -58,7 +58,8 @@ int cv_slots_find_source(const cv_slot_table *t, const char *key) {
 }
 
 int cv_slots_append(cv_slot_table *t, cv_media_kind kind, cv_slot_role role, const char *mid) {
-	if(mid == NULL || *mid == '\0' || strlen(mid) > CV_MID_MAX_LEN || cv_slots_find_mid(t, mid) >= 0)
+	if(mid == NULL || *mid == '\0' || strlen(mid) > CV_MID_MAX_LEN || cv_slots_find_mid(t, mid) >= 0 ||
+			t->count >= CV_SLOTS_MAX)
 		return -1;
 	if(!cv_slots_grow(t))
 		return -1;
@@ -110,6 +111,8 @@ int cv_slots_plan(cv_slot_table *t, const cv_wanted *wanted, size_t n_wanted) {
 				break;
 			}
 		}
+		if(index < 0 && next.count >= CV_SLOTS_MAX)
+			continue;	/* no room: not forwarded for now */
 		if(index < 0) {
 			char mid[CV_MID_MAX_LEN + 1];
 			cv_slots_new_mid(&next, mid);

@@ -18,7 +18,8 @@
  * the next slot table: kept forwards stay where they are, gone ones become
  * FREE, new ones take a FREE slot of their kind before any new m-line is
  * appended. So the SDP never grows beyond the most sources of each kind the
- * participant ever received at once.
+ * participant ever received at once, and never beyond CV_SLOTS_MAX m-lines
+ * (sources that find no room then are not forwarded until a slot frees).
  *
  * Pure logic: no Janus headers. Not thread-safe (one owner: the plugin's
  * handler thread).
@@ -31,6 +32,9 @@
 
 #define CV_MID_MAX_LEN 16			/* Janus refuses longer mids */
 #define CV_SOURCE_KEY_MAX_LEN 160	/* "<user id>/<mid>/<serial>" */
+/* Most m-lines of one PeerConnection: what a client SDP may have
+ * (CV_SDP_MAX_MLINES in cv_sdp_check.h is the same number). */
+#define CV_SLOTS_MAX 256
 
 typedef enum cv_media_kind {
 	CV_KIND_AUDIO = 0,
@@ -72,7 +76,7 @@ void cv_slots_clear(cv_slot_table *t);
 bool cv_slots_copy(cv_slot_table *dst, const cv_slot_table *src);
 
 /* Appends a slot with the given mid (a client's m-line). Returns its index
- * or -1 (bad mid, duplicate mid, OOM). */
+ * or -1 (bad mid, duplicate mid, CV_SLOTS_MAX slots already, OOM). */
 int cv_slots_append(cv_slot_table *t, cv_media_kind kind, cv_slot_role role, const char *mid);
 /* Index of the slot with mid, or -1. */
 int cv_slots_find_mid(const cv_slot_table *t, const char *mid);
@@ -80,8 +84,9 @@ int cv_slots_find_mid(const cv_slot_table *t, const char *mid);
 int cv_slots_find_source(const cv_slot_table *t, const char *key);
 
 /* Updates t so that exactly the wanted sources have FORWARD slots (see the
- * top of this file). Returns the number of slots that changed role or
- * source (0: nothing to renegotiate), or -1 on OOM (t unchanged then). */
+ * top of this file), as far as CV_SLOTS_MAX allows. Returns the number of
+ * slots that changed role or source (0: nothing to renegotiate), or -1 on
+ * OOM (t unchanged then). */
 int cv_slots_plan(cv_slot_table *t, const cv_wanted *wanted, size_t n_wanted);
 
 #endif

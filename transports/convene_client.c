@@ -13,10 +13,26 @@
  * keeps a client's offer before its candidates, and its join before
  * anything else, whatever the core's scheduling.
  *
- * Errors the transport can tell by itself (not JSON, too large, bad shape)
- * are answered here with the protocol's error frame; the connection stays
- * open. Core errors for a client request become error frames too, with the
- * request's requestId.
+ * Errors the transport can tell by itself (not JSON, too large, bad shape,
+ * an answer when no server offer is out) are answered here with the
+ * protocol's error frame; the connection stays open. Core errors for a
+ * client request become error frames too, with the request's requestId.
+ *
+ * Server offers: a server `offer` frame marks one as out; the client's
+ * answer takes the mark. An answer that the core or the plugin refuses
+ * (an error reply, or an `error` event, with the answer's transaction)
+ * leaves the server's offer unanswered, so the mark comes back: the client
+ * may answer again.
+ *
+ * A first offer the core refuses after it began a PeerConnection for it
+ * ("Error processing SDP": the ICE agent exists, the SDP is not usable)
+ * would leave that half-made PeerConnection behind, and every later offer
+ * on the socket would fail. The transport then hangs it up (a Janus
+ * `hangup`, in flight like a client request so that the next offer waits
+ * for it).
+ *
+ * Once the server decided to close a socket (rate abuse, join timeout,
+ * kicked, room closed), nothing more it sends is read.
  */
 #include <string.h>
 
@@ -35,6 +51,11 @@ typedef struct convene_out {
 #define CONVENE_TXN_ATTACH "cv-attach"
 #define CONVENE_TXN_KEEPALIVE "cv-keepalive"
 #define CONVENE_TXN_DESTROY "cv-destroy"
+
+/* The core's error when a new PeerConnection's remote SDP is refused after
+ * its ICE agent was made (janus.c, JANUS_ERROR_JSEP_INVALID_SDP). */
+#define CONVENE_CORE_SDP_ERROR_CODE 465
+#define CONVENE_CORE_SDP_ERROR_REASON "Error processing SDP"
 
 static void convene_client_free(void *p) {
 	convene_client *client = p;
@@ -79,15 +100,18 @@ static void convene_client_queue(convene_client *client, json_t *frame) {
 }
 
 /* Asks for the socket to close with code/reason once the queue drains.
- * Caller holds client->mutex. */
+ * The frames still waiting for the core are dropped: a socket being closed
+ * gets no more answers. Caller holds client->mutex. */
 static void convene_client_close_locked(convene_client *client, int code, const char *reason) {
 	if(client->close_code != 0)
 		return;
 	client->close_code = code;
 	g_strlcpy(client->close_reason, reason, sizeof(client->close_reason));
+	g_queue_clear_full(client->pending, (GDestroyNotify)json_decref);
 }
 
-convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token, gboolean authorized) {
+convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token,
+		int refuse_code, const char *refuse_reason) {
 	convene_client *client = g_malloc0(sizeof(convene_client));
 	client->wsi = wsi;
 	g_strlcpy(client->peer, peer ? peer : "?", sizeof(client->peer));
@@ -95,10 +119,15 @@ convene_client *convene_client_new(struct lws *wsi, const char *peer, const char
 	janus_mutex_init(&client->mutex);
 	client->pending = g_queue_new();
 	client->outgoing = g_queue_new();
+	client->created_us = g_get_monotonic_time();
+	cv_bucket_init(&client->rate, convene_tcfg.rate_limit, convene_tcfg.rate_burst);
+	cv_abuse_init(&client->abuse, convene_tcfg.rate_strikes, 10 * G_USEC_PER_SEC);
+	cv_bucket_init(&client->candidates, convene_tcfg.candidates_per_minute / 60.0,
+		MAX(convene_tcfg.candidates_per_minute / 2, 1));
 	client->ts = janus_transport_session_create(client, convene_client_free);
-	if(!authorized) {
-		client->state = CONVENE_CLIENT_UNAUTHORIZED;
-		convene_client_close_locked(client, LWS_CLOSE_STATUS_POLICY_VIOLATION, "Unauthorized");
+	if(refuse_code != 0) {
+		client->state = CONVENE_CLIENT_REFUSED;
+		convene_client_close_locked(client, refuse_code, refuse_reason);
 		convene_transport_wake(client);
 		return client;
 	}
@@ -112,7 +141,8 @@ convene_client *convene_client_new(struct lws *wsi, const char *peer, const char
 static void convene_client_pump(convene_client *client) {
 	json_t *request = NULL;
 	janus_mutex_lock(&client->mutex);
-	if(client->state == CONVENE_CLIENT_READY && !client->in_flight && !g_atomic_int_get(&client->destroyed)) {
+	if(client->state == CONVENE_CLIENT_READY && !client->in_flight && client->close_code == 0 &&
+			!g_atomic_int_get(&client->destroyed)) {
 		json_t *msg = g_queue_pop_head(client->pending);
 		if(msg != NULL) {
 			cv_envelope env;
@@ -131,6 +161,10 @@ static void convene_client_pump(convene_client *client) {
 				json_decref(extra);
 			json_decref(msg);
 			client->in_flight = TRUE;
+			client->in_flight_internal = FALSE;
+			client->in_flight_offer = env.type == CV_MSG_OFFER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP;
+			if(env.type == CV_MSG_ANSWER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP)
+				g_strlcpy(client->answer_txn, client->in_flight_txn, sizeof(client->answer_txn));
 		}
 	}
 	janus_mutex_unlock(&client->mutex);
@@ -138,10 +172,36 @@ static void convene_client_pump(convene_client *client) {
 		convene_client_to_core(client, request);
 }
 
+/* The per-connection message rate: false (and answered with 429, or
+ * the socket closed after sustained abuse) when over it. Service thread. */
+static gboolean convene_client_within_rate(convene_client *client) {
+	gint64 now = g_get_monotonic_time();
+	if(cv_bucket_take(&client->rate, 1, now))
+		return TRUE;
+	if(cv_abuse_strike(&client->abuse, now)) {
+		JANUS_LOG(LOG_WARN, "[convene-ws] %s: over the message rate again and again: closing\n", client->peer);
+		janus_mutex_lock(&client->mutex);
+		convene_client_queue_locked(client, cv_error_frame(CV_ERR_RATE_LIMITED, "over the message rate: closing", NULL));
+		convene_client_close_locked(client, LWS_CLOSE_STATUS_POLICY_VIOLATION, "Rate limited");
+		janus_mutex_unlock(&client->mutex);
+		convene_transport_wake(client);
+	} else {
+		convene_client_queue(client, cv_error_frame(CV_ERR_RATE_LIMITED, "over the message rate", NULL));
+	}
+	return FALSE;
+}
+
 /* Handles one complete text frame. Service thread. */
 static void convene_client_frame(convene_client *client, const char *text, size_t len) {
 	cv_error err = { CV_OK, NULL };
-	json_t *msg = cv_envelope_load(text, len, convene_tcfg.max_json_depth, &err);
+	janus_mutex_lock(&client->mutex);
+	gboolean closing = client->close_code != 0;
+	janus_mutex_unlock(&client->mutex);
+	if(closing)
+		return;	/* being closed: nothing more is answered nor acted on */
+	if(!convene_client_within_rate(client))
+		return;
+	json_t *msg = cv_envelope_load_bounded(text, len, convene_tcfg.max_json_depth, convene_tcfg.max_json_values, &err);
 	if(msg == NULL) {
 		convene_client_queue(client, cv_error_frame(err.code, err.message, NULL));
 		return;
@@ -152,19 +212,38 @@ static void convene_client_frame(convene_client *client, const char *text, size_
 		json_decref(msg);
 		return;
 	}
+	if(env.type == CV_MSG_ICE_CANDIDATE && convene_tcfg.candidates_per_minute > 0 &&
+			!cv_bucket_take(&client->candidates, 1, g_get_monotonic_time())) {
+		convene_client_queue(client, cv_error_frame(CV_ERR_RATE_LIMITED, "too many ICE candidates", env.request_id));
+		json_decref(msg);
+		return;
+	}
 	janus_mutex_lock(&client->mutex);
-	if(client->state == CONVENE_CLIENT_UNAUTHORIZED || client->state == CONVENE_CLIENT_FAILED) {
+	if(client->state == CONVENE_CLIENT_REFUSED || client->state == CONVENE_CLIENT_FAILED) {
 		janus_mutex_unlock(&client->mutex);
 		json_decref(msg);
 		return;
 	}
-	if(g_queue_get_length(client->pending) >= convene_tcfg.max_pending) {
+	if(g_queue_get_length(client->pending) >= (guint)convene_tcfg.max_pending) {
 		convene_client_queue_locked(client, cv_error_frame(CV_ERR_RATE_LIMITED,
 			"too many messages waiting for the server", env.request_id));
 		janus_mutex_unlock(&client->mutex);
 		json_decref(msg);
 		convene_transport_wake(client);
 		return;
+	}
+	if(env.type == CV_MSG_ANSWER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP) {
+		/* Contract: an answer with no server offer out is 409 (the core
+		 * would take it for a new PeerConnection's and refuse it otherwise) */
+		if(!client->server_offer_out) {
+			convene_client_queue_locked(client, cv_error_frame(CV_ERR_CONFLICT,
+				"there is no server offer to answer", env.request_id));
+			janus_mutex_unlock(&client->mutex);
+			json_decref(msg);
+			convene_transport_wake(client);
+			return;
+		}
+		client->server_offer_out = FALSE;
 	}
 	g_queue_push_tail(client->pending, msg);
 	janus_mutex_unlock(&client->mutex);
@@ -175,7 +254,7 @@ void convene_client_receive(convene_client *client, const void *in, size_t len, 
 	if(client->close_sent)
 		return;	/* closing: nothing more is read */
 	if(!client->rx_too_large) {
-		if(client->rx_len + len > convene_tcfg.max_frame_size) {
+		if(client->rx_len + len > (size_t)convene_tcfg.max_frame_size) {
 			client->rx_too_large = TRUE;
 			g_free(client->rx);
 			client->rx = NULL;
@@ -302,30 +381,66 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 	/* The reply to the request in flight: the next one may go */
 	gboolean reply = !strcmp(kind, "ack") || !strcmp(kind, "success") || !strcmp(kind, "error");
 	if(reply && txn != NULL) {
+		gboolean error = strcmp(kind, "error") == 0, tell = FALSE;
+		json_t *hangup = NULL;
 		janus_mutex_lock(&client->mutex);
 		gboolean ours = client->in_flight && strcmp(txn, client->in_flight_txn) == 0;
 		if(ours) {
 			client->in_flight = FALSE;
-			if(strcmp(kind, "error") == 0)
+			if(error && !client->in_flight_internal && strcmp(txn, client->answer_txn) == 0)
+				client->server_offer_out = TRUE;	/* the core refused the answer: still unanswered */
+			if(error && !client->in_flight_internal) {
 				convene_client_queue_locked(client, cv_bridge_error_frame(message, client->in_flight_request_id));
+				tell = TRUE;
+				json_t *e = json_object_get(message, "error");
+				const char *reason = json_string_value(json_object_get(e, "reason"));
+				if(client->in_flight_offer && json_integer_value(json_object_get(e, "code")) == CONVENE_CORE_SDP_ERROR_CODE &&
+						reason != NULL && strcmp(reason, CONVENE_CORE_SDP_ERROR_REASON) == 0) {
+					/* The core kept the half-made PeerConnection of a refused
+					 * first offer: hang it up before anything else goes */
+					g_snprintf(client->in_flight_txn, sizeof(client->in_flight_txn), "cv-hangup-%" G_GUINT64_FORMAT, ++client->next_txn);
+					client->in_flight = TRUE;
+					client->in_flight_internal = TRUE;
+					client->in_flight_offer = FALSE;
+					hangup = json_pack("{sssssIsI}", "janus", "hangup", "transaction", client->in_flight_txn,
+						"session_id", (json_int_t)client->session_id, "handle_id", (json_int_t)client->handle_id);
+				}
+			}
 		}
 		janus_mutex_unlock(&client->mutex);
-		if(ours) {
-			if(strcmp(kind, "error") == 0)
-				convene_transport_wake(client);
+		if(tell)
+			convene_transport_wake(client);
+		if(hangup != NULL) {
+			JANUS_LOG(LOG_VERB, "[convene-ws] %s: the core refused a first offer: hanging up its PeerConnection\n", client->peer);
+			convene_client_to_core(client, hangup);
+		} else if(ours) {
 			convene_client_pump(client);
 		}
 		json_decref(message);
 		return;
 	}
+	/* (an event answering a request carries its transaction) */
+	char event_txn[sizeof(client->answer_txn)] = "";
+	if(txn != NULL)
+		g_strlcpy(event_txn, txn, sizeof(event_txn));
 	json_t *frame = cv_bridge_frame(message);
 	json_decref(message);
 	if(frame == NULL)
 		return;
 	janus_mutex_lock(&client->mutex);
-	/* A kicked client is disconnected once it has read why */
-	if(strcmp(json_string_value(json_object_get(frame, "type")), "kicked") == 0)
+	const char *type = json_string_value(json_object_get(frame, "type"));
+	if(strcmp(type, "error") == 0 && event_txn[0] != '\0' && strcmp(event_txn, client->answer_txn) == 0)
+		client->server_offer_out = TRUE;	/* the plugin refused the answer: still unanswered */
+	/* A kicked client, and every member of a closed room, is disconnected
+	 * once it has read why (docs/protocol.md, "Closing") */
+	if(strcmp(type, "kicked") == 0)
 		convene_client_close_locked(client, 4000, "Kicked");
+	else if(strcmp(type, "room-closed") == 0)
+		convene_client_close_locked(client, LWS_CLOSE_STATUS_NORMAL, "Room closed");
+	else if(strcmp(type, "joined") == 0)
+		g_atomic_int_set(&client->joined, 1);
+	else if(strcmp(type, "offer") == 0 && g_strcmp0(json_string_value(json_object_get(frame, "userId")), CV_SERVER_ID) == 0)
+		client->server_offer_out = TRUE;
 	convene_client_queue_locked(client, frame);
 	janus_mutex_unlock(&client->mutex);
 	convene_transport_wake(client);
@@ -341,6 +456,21 @@ void convene_client_session_over(convene_client *client, guint64 session_id) {
 	janus_mutex_unlock(&client->mutex);
 	if(ours)
 		convene_transport_wake(client);
+}
+
+void convene_client_check_join(convene_client *client, gint64 now_us) {
+	if(convene_tcfg.join_timeout <= 0 || g_atomic_int_get(&client->joined) || client->close_sent)
+		return;
+	if(now_us - client->created_us < (gint64)convene_tcfg.join_timeout * G_USEC_PER_SEC)
+		return;
+	janus_mutex_lock(&client->mutex);
+	gboolean first = client->close_code == 0;
+	convene_client_close_locked(client, LWS_CLOSE_STATUS_POLICY_VIOLATION, "Join timeout");
+	janus_mutex_unlock(&client->mutex);
+	if(first) {
+		JANUS_LOG(LOG_VERB, "[convene-ws] %s: no join within %d s: closing\n", client->peer, convene_tcfg.join_timeout);
+		convene_transport_wake(client);
+	}
 }
 
 void convene_client_keepalive(convene_client *client) {

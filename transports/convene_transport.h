@@ -33,7 +33,9 @@
 #include <refcount.h>
 #include <transports/transport.h>
 
+#include "convene_auth.h"
 #include "cv_jwt.h"
+#include "cv_ratelimit.h"
 
 #define CONVENE_TRANSPORT_PACKAGE "janus.transport.convene"
 #define CONVENE_PLUGIN_PACKAGE "janus.plugin.convene"
@@ -43,14 +45,26 @@ typedef struct convene_transport_config {
 	int port;					/* 8090 */
 	char *bind_address;			/* NULL: all interfaces */
 	char *ws_path;				/* "/ws/webrtc" */
-	char *html_folder;			/* static files served at "/", NULL: none */
-	gboolean auth_none;			/* auth = "none" */
-	cv_jwt_key jwt_key;			/* HS256 secret (owned) */
-	int64_t jwt_clock_skew;		/* seconds */
-	size_t max_frame_size;		/* bytes, 65536 */
+	char *html_folder;			/* static files served at "/" */
+	convene_auth auth;			/* token settings (common/convene_auth.h) */
+	int max_frame_size;			/* bytes, 65536 */
 	int max_json_depth;			/* 32 */
-	unsigned int max_pending;	/* client frames waiting for the core, 256 */
+	int max_json_values;		/* values in one frame, 2000 */
+	int max_pending;			/* client frames waiting for the core, 256 */
 	int keepalive_interval;		/* seconds between Janus keepalives, 20 */
+	double rate_limit;			/* frames per second per connection, 100 */
+	int rate_burst;				/* frames allowed at once, 300 */
+	int rate_strikes;			/* refusals within 10 s that close the socket, 20 */
+	int candidates_per_minute;	/* ICE candidates a connection may send, 600 */
+	int join_timeout;			/* seconds a socket may stay without joining, 10 */
+	int ping_interval;			/* seconds between WebSocket pings to idle sockets, 20 */
+	int handshake_timeout;		/* seconds to finish TLS and the HTTP upgrade, 10 */
+	int max_connections_per_ip;	/* 0: no limit; 50 */
+	int max_connections;		/* 0: no limit; 5000 */
+	char *tls_cert;				/* PEM paths: TLS (wss, https) when both are set */
+	char *tls_key;
+	gboolean tls_redirect_http;	/* with TLS: redirect plain http to https on the same port */
+	char **allowed_origins;		/* NULL: any Origin */
 } convene_transport_config;
 
 extern convene_transport_config convene_tcfg;
@@ -59,7 +73,7 @@ extern janus_transport convene_transport;
 
 /* --- clients (convene_client.c) ------------------------------------------- */
 typedef enum convene_client_state {
-	CONVENE_CLIENT_UNAUTHORIZED,	/* closing with 1008 */
+	CONVENE_CLIENT_REFUSED,			/* refused at connect (1008, 1013): closing */
 	CONVENE_CLIENT_CREATING,		/* Janus session being created */
 	CONVENE_CLIENT_ATTACHING,		/* plugin handle being attached */
 	CONVENE_CLIENT_READY,
@@ -69,7 +83,7 @@ typedef enum convene_client_state {
 typedef struct convene_client {
 	struct lws *wsi;				/* service thread only; NULL once closed */
 	janus_transport_session *ts;
-	char peer[64];					/* remote address, for logs */
+	char peer[64];					/* remote address, for logs and per-address limits */
 	char *token;					/* the verified token, handed to the plugin on join */
 
 	janus_mutex mutex;				/* guards the fields below */
@@ -79,6 +93,10 @@ typedef struct convene_client {
 	gboolean in_flight;				/* one Janus request at a time, for ordering */
 	char in_flight_txn[32];
 	json_t *in_flight_request_id;	/* to echo on a core error */
+	gboolean in_flight_offer;		/* it carries the client's SDP offer */
+	gboolean in_flight_internal;	/* our own hangup, not a client request: no error frame */
+	gboolean server_offer_out;		/* a server offer went out and the client has not answered it */
+	char answer_txn[32];			/* the Janus transaction of the client's last answer ("": none) */
 	guint64 next_txn;
 	GQueue *outgoing;				/* convene_out frames to write */
 	int close_code;					/* when set: close after the queue drains */
@@ -86,7 +104,13 @@ typedef struct convene_client {
 	volatile gint wants_write;		/* service thread must request writable */
 	volatile gint destroyed;		/* the socket is gone */
 
+	volatile gint joined;			/* a `joined` frame went to it (the join timeout is over) */
+
 	/* service thread only */
+	gint64 created_us;				/* monotonic */
+	cv_bucket rate;					/* frames */
+	cv_abuse abuse;					/* refusals by `rate` */
+	cv_bucket candidates;			/* ICE candidates */
 	gboolean close_sent;			/* our close frame is out: waiting for the client's */
 	char *rx;
 	size_t rx_len;
@@ -94,8 +118,13 @@ typedef struct convene_client {
 } convene_client;
 
 /* Creates the client of a just-established socket; token is the verified
- * token or NULL. Starts the Janus session unless unauthorized. Service thread. */
-convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token, gboolean authorized);
+ * token or NULL. Starts the Janus session, unless refuse_code is not 0:
+ * then the socket is closed with that code and reason. Service thread. */
+convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token,
+	int refuse_code, const char *refuse_reason);
+/* Closes a socket that stayed without joining for longer than the join
+ * timeout. Service thread. */
+void convene_client_check_join(convene_client *client, gint64 now_us);
 /* Appends received bytes; at the end of a message, handles the frame.
  * Service thread. */
 void convene_client_receive(convene_client *client, const void *in, size_t len, gboolean final, gboolean binary);

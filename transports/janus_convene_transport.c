@@ -16,13 +16,16 @@
  * writable callbacks and writes there: lws_write only ever runs on the
  * service thread.
  */
+#include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include <config.h>
 #include <debug.h>
 #include <utils.h>
 
 #include "convene_transport.h"
+#include "cv_redirect.h"
 #include "cv_time.h"
 
 /* --- transport methods ------------------------------------------------------ */
@@ -82,9 +85,13 @@ static struct lws_http_mount html_mount;
 static lws_sorted_usec_list_t keepalive_timer;
 
 /* Every live client (the set holds no reference: a client leaves it on the
- * service thread before its ts is destroyed). */
+ * service thread before its ts is destroyed), and how many each remote
+ * address has. */
 static GHashTable *clients = NULL;
+static GHashTable *clients_per_address = NULL;	/* address -> count */
 static janus_mutex clients_mutex = JANUS_MUTEX_INITIALIZER;
+static lws_sorted_usec_list_t housekeeping_timer;
+static lws_retry_bo_t idle_policy;
 
 /* What lws keeps per connection (HTTP or WebSocket). */
 typedef struct convene_pss {
@@ -93,59 +100,112 @@ typedef struct convene_pss {
 
 /* --- configuration ---------------------------------------------------------- */
 
-static const char *convene_t_config_string(janus_config *config, janus_config_category *general, const char *key) {
-	janus_config_item *item = janus_config_get(config, general, janus_config_type_item, key);
-	return (item && item->value && *item->value) ? item->value : NULL;
-}
+/* The settings of the general category, by name, type and place. */
+typedef enum { CONVENE_T_INT, CONVENE_T_DOUBLE, CONVENE_T_STRING, CONVENE_T_BOOL, CONVENE_T_LIST } convene_t_type;
 
-static int convene_t_config_int(janus_config *config, janus_config_category *general, const char *key, int def) {
-	const char *value = convene_t_config_string(config, general, key);
-	return value ? atoi(value) : def;
+static const struct convene_t_setting {
+	const char *key;
+	convene_t_type type;
+	size_t offset;
+	double def, min, max;	/* numbers */
+	const char *def_string;	/* strings */
+} convene_t_settings[] = {
+#define CONVENE_T_FIELD(f) offsetof(convene_transport_config, f)
+	{ "port", CONVENE_T_INT, CONVENE_T_FIELD(port), 8090, 1, 65535, NULL },
+	{ "interface", CONVENE_T_STRING, CONVENE_T_FIELD(bind_address), 0, 0, 0, NULL },
+	{ "ws_path", CONVENE_T_STRING, CONVENE_T_FIELD(ws_path), 0, 0, 0, "/ws/webrtc" },
+	{ "html_folder", CONVENE_T_STRING, CONVENE_T_FIELD(html_folder), 0, 0, 0, CONVENE_HTML_DIR },
+	{ "max_frame_size", CONVENE_T_INT, CONVENE_T_FIELD(max_frame_size), 65536, 1024, 16 << 20, NULL },
+	{ "max_json_depth", CONVENE_T_INT, CONVENE_T_FIELD(max_json_depth), 32, 2, 1000, NULL },
+	{ "max_json_values", CONVENE_T_INT, CONVENE_T_FIELD(max_json_values), 2000, 16, 1000000, NULL },
+	{ "max_pending", CONVENE_T_INT, CONVENE_T_FIELD(max_pending), 256, 1, 100000, NULL },
+	{ "keepalive_interval", CONVENE_T_INT, CONVENE_T_FIELD(keepalive_interval), 20, 1, 3600, NULL },
+	{ "rate_limit", CONVENE_T_DOUBLE, CONVENE_T_FIELD(rate_limit), 100, 0, 1e6, NULL },
+	{ "rate_burst", CONVENE_T_INT, CONVENE_T_FIELD(rate_burst), 300, 1, 1000000, NULL },
+	{ "rate_strikes", CONVENE_T_INT, CONVENE_T_FIELD(rate_strikes), 20, 0, 1000000, NULL },
+	{ "candidates_per_minute", CONVENE_T_INT, CONVENE_T_FIELD(candidates_per_minute), 600, 0, 1000000, NULL },
+	{ "join_timeout", CONVENE_T_INT, CONVENE_T_FIELD(join_timeout), 10, 0, 3600, NULL },
+	{ "ping_interval", CONVENE_T_INT, CONVENE_T_FIELD(ping_interval), 20, 0, 3600, NULL },
+	{ "handshake_timeout", CONVENE_T_INT, CONVENE_T_FIELD(handshake_timeout), 10, 1, 300, NULL },
+	{ "max_connections_per_ip", CONVENE_T_INT, CONVENE_T_FIELD(max_connections_per_ip), 50, 0, 1000000, NULL },
+	{ "max_connections", CONVENE_T_INT, CONVENE_T_FIELD(max_connections), 5000, 0, 10000000, NULL },
+	{ "tls_cert", CONVENE_T_STRING, CONVENE_T_FIELD(tls_cert), 0, 0, 0, NULL },
+	{ "tls_key", CONVENE_T_STRING, CONVENE_T_FIELD(tls_key), 0, 0, 0, NULL },
+	{ "tls_redirect_http", CONVENE_T_BOOL, CONVENE_T_FIELD(tls_redirect_http), 0, 0, 1, NULL },
+	{ "allowed_origins", CONVENE_T_LIST, CONVENE_T_FIELD(allowed_origins), 0, 0, 0, NULL },
+#undef CONVENE_T_FIELD
+};
+
+/* Reads one setting into convene_tcfg (its default when absent). */
+static int convene_t_setting_load(const struct convene_t_setting *st, const char *value) {
+	char *field = (char *)&convene_tcfg + st->offset;
+	switch(st->type) {
+		case CONVENE_T_INT:
+		case CONVENE_T_DOUBLE: {
+			double v = st->def;
+			if(value != NULL) {
+				char *end = NULL;
+				v = g_ascii_strtod(value, &end);
+				if(end == value || *end != '\0') {
+					JANUS_LOG(LOG_ERR, "[convene-ws] %s: \"%s\" is not a number\n", st->key, value);
+					return -1;
+				}
+			}
+			if(v < st->min || v > st->max) {
+				JANUS_LOG(LOG_ERR, "[convene-ws] %s must be between %g and %g\n", st->key, st->min, st->max);
+				return -1;
+			}
+			if(st->type == CONVENE_T_INT)
+				*(int *)field = (int)v;
+			else
+				*(double *)field = v;
+			return 0;
+		}
+		case CONVENE_T_BOOL:
+			*(gboolean *)field = value ? janus_is_true(value) : (st->def != 0);
+			return 0;
+		case CONVENE_T_STRING:
+			*(char **)field = g_strdup(value ? value : st->def_string);
+			return 0;
+		case CONVENE_T_LIST:
+			if(value != NULL) {
+				char **list = g_strsplit(value, ",", -1);
+				for(int i = 0; list[i] != NULL; i++)
+					g_strstrip(list[i]);
+				*(char ***)field = list;
+			}
+			return 0;
+	}
+	return -1;
 }
 
 static int convene_t_config_load(janus_config *config) {
 	memset(&convene_tcfg, 0, sizeof(convene_tcfg));
 	janus_config_category *general = config ?
 		janus_config_get_create(config, NULL, janus_config_type_category, "general") : NULL;
-	convene_tcfg.port = config ? convene_t_config_int(config, general, "port", 8090) : 8090;
-	convene_tcfg.bind_address = config ? g_strdup(convene_t_config_string(config, general, "interface")) : NULL;
-	const char *path = config ? convene_t_config_string(config, general, "ws_path") : NULL;
-	convene_tcfg.ws_path = g_strdup(path ? path : "/ws/webrtc");
-	const char *html = config ? convene_t_config_string(config, general, "html_folder") : NULL;
-	convene_tcfg.html_folder = g_strdup(html ? html : CONVENE_HTML_DIR);
-	const char *auth = config ? convene_t_config_string(config, general, "auth") : NULL;
-	if(auth != NULL && strcmp(auth, "none") == 0) {
-		convene_tcfg.auth_none = TRUE;
-	} else if(auth != NULL && strcmp(auth, "jwt") != 0) {
-		JANUS_LOG(LOG_ERR, "[convene-ws] auth must be \"jwt\" or \"none\"\n");
+	for(size_t i = 0; i < G_N_ELEMENTS(convene_t_settings); i++) {
+		janus_config_item *item = config ?
+			janus_config_get(config, general, janus_config_type_item, convene_t_settings[i].key) : NULL;
+		const char *value = (item && item->value && *item->value) ? item->value : NULL;
+		if(convene_t_setting_load(&convene_t_settings[i], value) < 0)
+			return -1;
+	}
+	if((convene_tcfg.tls_cert == NULL) != (convene_tcfg.tls_key == NULL)) {
+		JANUS_LOG(LOG_ERR, "[convene-ws] TLS needs both tls_cert and tls_key\n");
 		return -1;
 	}
-	const char *secret = config ? convene_t_config_string(config, general, "jwt_secret") : NULL;
-	if(secret != NULL) {
-		convene_tcfg.jwt_key.secret = (const unsigned char *)g_strdup(secret);
-		convene_tcfg.jwt_key.secret_len = strlen(secret);
-	} else if(!convene_tcfg.auth_none) {
-		JANUS_LOG(LOG_ERR, "[convene-ws] auth = \"jwt\" needs jwt_secret\n");
-		return -1;
-	}
-	convene_tcfg.jwt_clock_skew = config ? convene_t_config_int(config, general, "jwt_clock_skew", 30) : 30;
-	convene_tcfg.max_frame_size = (size_t)(config ? convene_t_config_int(config, general, "max_frame_size", 65536) : 65536);
-	convene_tcfg.max_json_depth = config ? convene_t_config_int(config, general, "max_json_depth", 32) : 32;
-	convene_tcfg.max_pending = (unsigned int)(config ? convene_t_config_int(config, general, "max_pending", 256) : 256);
-	convene_tcfg.keepalive_interval = config ? convene_t_config_int(config, general, "keepalive_interval", 20) : 20;
-	if(convene_tcfg.port <= 0 || convene_tcfg.port > 65535 || convene_tcfg.max_frame_size < 1024 ||
-			convene_tcfg.keepalive_interval < 1) {
-		JANUS_LOG(LOG_ERR, "[convene-ws] port, max_frame_size (>= 1024) or keepalive_interval out of range\n");
-		return -1;
-	}
-	return 0;
+	return convene_auth_load(config, general, "convene-ws", &convene_tcfg.auth);
 }
 
 static void convene_t_config_free(void) {
-	g_free(convene_tcfg.bind_address);
-	g_free(convene_tcfg.ws_path);
-	g_free(convene_tcfg.html_folder);
-	g_free((char *)convene_tcfg.jwt_key.secret);
+	for(size_t i = 0; i < G_N_ELEMENTS(convene_t_settings); i++) {
+		char *field = (char *)&convene_tcfg + convene_t_settings[i].offset;
+		if(convene_t_settings[i].type == CONVENE_T_STRING)
+			g_free(*(char **)field);
+		else if(convene_t_settings[i].type == CONVENE_T_LIST)
+			g_strfreev(*(char ***)field);
+	}
+	convene_auth_free(&convene_tcfg.auth);
 	memset(&convene_tcfg, 0, sizeof(convene_tcfg));
 }
 
@@ -162,18 +222,109 @@ static gboolean convene_t_path_is_ws(struct lws *wsi) {
 	return strcmp(uri, convene_tcfg.ws_path) == 0;
 }
 
+/* Whether the Origin of an upgrade is allowed (no list: any; no Origin:
+ * not a browser, allowed). */
+static gboolean convene_t_origin_allowed(struct lws *wsi) {
+	if(convene_tcfg.allowed_origins == NULL)
+		return TRUE;
+	char origin[256];
+	if(lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+		return TRUE;
+	return g_strv_contains((const char * const *)convene_tcfg.allowed_origins, origin);
+}
+
+/* Answers an upgrade request with an HTTP error and ends the transaction
+ * (the return value for LWS_CALLBACK_HTTP_CONFIRM_UPGRADE). Written here
+ * rather than with lws_return_http_status, which answers an upgrade request
+ * as HTTP/1.0 (lws learns the request's version only later), a version
+ * some WebSocket clients refuse to read. */
+static int convene_t_http_refuse(struct lws *wsi, unsigned int status) {
+	const char *text = status == HTTP_STATUS_FORBIDDEN ? "Forbidden" : "Not Found";
+	unsigned char buf[LWS_PRE + 256];
+	int len = lws_snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
+		"HTTP/1.1 %u %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s\n",
+		status, text, (int)strlen(text) + 1, text);
+	if(lws_write(wsi, buf + LWS_PRE, (size_t)len, LWS_WRITE_HTTP) != len)
+		return -1;
+	return 1;
+}
+
+/* Whether a connection came in plain on the TLS port (only possible with
+ * tls_redirect_http): it gets a redirect, never a WebSocket. */
+static gboolean convene_t_plain_on_tls(struct lws *wsi) {
+	return convene_tcfg.tls_cert != NULL && !lws_is_ssl(wsi);
+}
+
+/* Answers a plain http request on the TLS port with a 301 to the same URL
+ * over https (lws's own redirect drops the path and query) and ends the
+ * connection. uri, uri_len: the request's path, as lws decoded it. Returns
+ * the value for LWS_CALLBACK_FILTER_HTTP_CONNECTION (non-zero: close). */
+static int convene_t_redirect_https(struct lws *wsi, const char *uri, size_t uri_len) {
+	char host[256], path[1024], args[16][256], location[2048];
+	g_strlcpy(path, uri ? uri : "/", MIN(uri_len + 1, sizeof(path)));
+	const char *arg_list[16];
+	size_t n_args = 0;
+	if(lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+		host[0] = '\0';
+	for(int i = 0; i < 16; i++) {
+		if(lws_hdr_copy_fragment(wsi, args[n_args], sizeof(args[0]), WSI_TOKEN_HTTP_URI_ARGS, i) <= 0)
+			break;
+		arg_list[n_args] = args[n_args];
+		n_args++;
+	}
+	unsigned char buf[LWS_PRE + sizeof(location) + 256];
+	int len;
+	if(cv_https_location(host, path, arg_list, n_args, location, sizeof(location))) {
+		len = lws_snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
+			"HTTP/1.1 301 Moved Permanently\r\nlocation: %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+			location);
+	} else {
+		len = lws_snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
+			"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+	}
+	lws_write(wsi, buf + LWS_PRE, (size_t)len, LWS_WRITE_HTTP);
+	return 1;
+}
+
+/* Counts a new socket from address; the close code and reason when it is
+ * one too many (per address or in all), else 0. Service thread. */
+static int convene_t_admit(const char *address, const char **reason) {
+	int code = 0;
+	janus_mutex_lock(&clients_mutex);
+	guint count = GPOINTER_TO_UINT(g_hash_table_lookup(clients_per_address, address));
+	if(convene_tcfg.max_connections > 0 && g_hash_table_size(clients) >= (guint)convene_tcfg.max_connections) {
+		code = 1013;
+		*reason = "Server full";
+	} else if(convene_tcfg.max_connections_per_ip > 0 && count >= (guint)convene_tcfg.max_connections_per_ip) {
+		code = 1013;
+		*reason = "Too many connections";
+	}
+	g_hash_table_insert(clients_per_address, g_strdup(address), GUINT_TO_POINTER(count + 1));
+	janus_mutex_unlock(&clients_mutex);
+	return code;
+}
+
+/* Uncounts a socket from address. Caller holds clients_mutex. */
+static void convene_t_release_address(const char *address) {
+	guint count = GPOINTER_TO_UINT(g_hash_table_lookup(clients_per_address, address));
+	if(count <= 1)
+		g_hash_table_remove(clients_per_address, address);
+	else
+		g_hash_table_insert(clients_per_address, g_strdup(address), GUINT_TO_POINTER(count - 1));
+}
+
 /* Checks the ?token= of a connection; fills *token (caller frees). */
 static gboolean convene_t_authorize(struct lws *wsi, char **token) {
 	char value[CV_JWT_MAX_LEN + 1];
 	*token = NULL;
 	const char *arg = lws_get_urlarg_by_name(wsi, "token=", value, sizeof(value));
-	if(convene_tcfg.auth_none)
+	if(convene_tcfg.auth.none)
 		return TRUE;
 	if(arg == NULL || *arg == '\0')
 		return FALSE;
 	cv_claims claims;
 	cv_error err;
-	if(!cv_jwt_verify(arg, &convene_tcfg.jwt_key, 1, cv_now_s(), convene_tcfg.jwt_clock_skew, &claims, &err)) {
+	if(!convene_auth_verify(&convene_tcfg.auth, arg, &claims, &err)) {
 		JANUS_LOG(LOG_VERB, "[convene-ws] token refused: %s\n", err.message);
 		return FALSE;
 	}
@@ -184,22 +335,47 @@ static gboolean convene_t_authorize(struct lws *wsi, char **token) {
 static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
 	convene_pss *pss = user;
 	switch(reason) {
+		case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+			/* Only the protocol path upgrades, only to a WebSocket, and
+			 * only from an allowed Origin: else an HTTP error (returning 1
+			 * after writing it lets lws finish the transaction) */
+			unsigned int status = 0;
+			if(in == NULL || strcasecmp((const char *)in, "websocket") != 0 || !convene_t_path_is_ws(wsi))
+				status = HTTP_STATUS_NOT_FOUND;
+			else if(!convene_t_origin_allowed(wsi) || convene_t_plain_on_tls(wsi))
+				status = HTTP_STATUS_FORBIDDEN;	/* (a token must never travel in clear) */
+			if(status == 0)
+				return 0;
+			JANUS_LOG(LOG_VERB, "[convene-ws] refused an upgrade (HTTP %u)\n", status);
+			return convene_t_http_refuse(wsi, status);
+		}
 		case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-			/* Only the protocol path upgrades to a WebSocket */
-			return convene_t_path_is_ws(wsi) ? 0 : 1;
+			/* Checked at CONFIRM_UPGRADE already; kept as a second lock */
+			return convene_t_origin_allowed(wsi) && convene_t_path_is_ws(wsi) && !convene_t_plain_on_tls(wsi) ? 0 : 1;
+		case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+			/* Plain http on the TLS port: to the same URL over https */
+			if(convene_t_plain_on_tls(wsi))
+				return convene_t_redirect_https(wsi, (const char *)in, len);
+			return 0;
 		case LWS_CALLBACK_ESTABLISHED: {
 			char peer[64] = "?";
 			lws_get_peer_simple(wsi, peer, sizeof(peer));
 			char *token = NULL;
+			const char *refuse_reason = NULL;
+			int refuse = convene_t_admit(peer, &refuse_reason);
 			gboolean ok = convene_t_authorize(wsi, &token);
-			convene_client *client = convene_client_new(wsi, peer, token, ok);
+			if(refuse == 0 && !ok) {
+				refuse = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+				refuse_reason = "Unauthorized";
+			}
+			convene_client *client = convene_client_new(wsi, peer, token, refuse, refuse_reason);
 			g_free(token);
 			pss->client = client;
 			janus_mutex_lock(&clients_mutex);
 			g_hash_table_add(clients, client);
 			janus_mutex_unlock(&clients_mutex);
-			JANUS_LOG(LOG_VERB, "[convene-ws] %s connected%s\n", peer, ok ? "" : " (unauthorized)");
-			if(!ok)
+			JANUS_LOG(LOG_VERB, "[convene-ws] %s connected%s%s\n", peer, refuse ? ": refused, " : "", refuse ? refuse_reason : "");
+			if(refuse)
 				lws_callback_on_writable(wsi);
 			return 0;
 		}
@@ -219,6 +395,7 @@ static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			pss->client = NULL;
 			janus_mutex_lock(&clients_mutex);
 			g_hash_table_remove(clients, client);
+			convene_t_release_address(client->peer);
 			janus_mutex_unlock(&clients_mutex);
 			JANUS_LOG(LOG_VERB, "[convene-ws] %s disconnected\n", client->peer);
 			convene_client_closed(client);
@@ -274,10 +451,24 @@ static void convene_t_keepalive(lws_sorted_usec_list_t *sul) {
 		(lws_usec_t)convene_tcfg.keepalive_interval * LWS_US_PER_SEC);
 }
 
+/* Once a second: closes sockets that never joined. Service thread. */
+static void convene_t_housekeeping(lws_sorted_usec_list_t *sul) {
+	gint64 now = g_get_monotonic_time();
+	janus_mutex_lock(&clients_mutex);
+	GHashTableIter iter;
+	gpointer key;
+	g_hash_table_iter_init(&iter, clients);
+	while(g_hash_table_iter_next(&iter, &key, NULL))
+		convene_client_check_join(key, now);
+	janus_mutex_unlock(&clients_mutex);
+	lws_sul_schedule(lws_ctx, 0, &housekeeping_timer, convene_t_housekeeping, LWS_US_PER_SEC);
+}
+
 static void *convene_t_service(void *data) {
 	JANUS_LOG(LOG_VERB, "[convene-ws] service thread started\n");
 	lws_sul_schedule(lws_ctx, 0, &keepalive_timer, convene_t_keepalive,
 		(lws_usec_t)convene_tcfg.keepalive_interval * LWS_US_PER_SEC);
+	lws_sul_schedule(lws_ctx, 0, &housekeeping_timer, convene_t_housekeeping, LWS_US_PER_SEC);
 	while(!g_atomic_int_get(&stopping)) {
 		if(lws_service(lws_ctx, 0) < 0)
 			break;
@@ -319,6 +510,7 @@ static int convene_t_init(janus_transport_callbacks *callback, const char *confi
 	}
 	convene_core = callback;
 	clients = g_hash_table_new(NULL, NULL);
+	clients_per_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, convene_t_lws_log);
 	struct lws_context_creation_info info;
@@ -329,6 +521,29 @@ static int convene_t_init(janus_transport_callbacks *callback, const char *confi
 	info.gid = -1;
 	info.uid = -1;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+	/* Handshakes (TLS, HTTP upgrade) that do not complete in time are
+	 * dropped. A socket that sent no pong for ping_interval gets a ping; one
+	 * that does not answer it within another ping_interval (a half-open TCP
+	 * connection, a stuck client) is dropped. */
+	info.timeout_secs = (unsigned int)convene_tcfg.handshake_timeout;
+	info.timeout_secs_ah_idle = (unsigned int)convene_tcfg.handshake_timeout;	/* HTTP headers */
+	if(convene_tcfg.ping_interval > 0) {
+		memset(&idle_policy, 0, sizeof(idle_policy));
+		idle_policy.secs_since_valid_ping = (uint16_t)convene_tcfg.ping_interval;
+		idle_policy.secs_since_valid_hangup = (uint16_t)(2 * convene_tcfg.ping_interval);
+		info.retry_and_idle_policy = &idle_policy;
+	}
+	if(convene_tcfg.tls_cert != NULL) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = convene_tcfg.tls_cert;
+		info.ssl_private_key_filepath = convene_tcfg.tls_key;
+		/* HTTP/1.1 only: a page served over HTTP/2 would have the browser
+		 * try its WebSocket over HTTP/2 too (RFC 8441), which the upgrade
+		 * checks here (path, Origin, plain-on-TLS) do not handle */
+		info.alpn = "http/1.1";
+		if(convene_tcfg.tls_redirect_http)
+			info.options |= LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS | LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT;
+	}
 	if(convene_tcfg.html_folder != NULL) {
 		memset(&html_mount, 0, sizeof(html_mount));
 		html_mount.mountpoint = "/";
@@ -344,6 +559,8 @@ static int convene_t_init(janus_transport_callbacks *callback, const char *confi
 		JANUS_LOG(LOG_ERR, "[convene-ws] cannot listen on port %d\n", convene_tcfg.port);
 		g_hash_table_destroy(clients);
 		clients = NULL;
+		g_hash_table_destroy(clients_per_address);
+		clients_per_address = NULL;
 		convene_t_config_free();
 		return -1;
 	}
@@ -358,9 +575,9 @@ static int convene_t_init(janus_transport_callbacks *callback, const char *confi
 		g_atomic_int_set(&initialized, 0);
 		return -1;
 	}
-	JANUS_LOG(LOG_INFO, "[convene-ws] listening on port %d: ws path %s, html %s, auth %s\n",
-		convene_tcfg.port, convene_tcfg.ws_path, convene_tcfg.html_folder ? convene_tcfg.html_folder : "(none)",
-		convene_tcfg.auth_none ? "none" : "jwt");
+	JANUS_LOG(LOG_INFO, "[convene-ws] listening on port %d (%s): ws path %s, html %s, auth %s\n",
+		convene_tcfg.port, convene_tcfg.tls_cert ? "TLS" : "plain", convene_tcfg.ws_path,
+		convene_tcfg.html_folder ? convene_tcfg.html_folder : "(none)", convene_tcfg.auth.none ? "none" : "jwt");
 	return 0;
 }
 
@@ -380,6 +597,8 @@ static void convene_t_destroy(void) {
 	janus_mutex_lock(&clients_mutex);
 	g_hash_table_destroy(clients);
 	clients = NULL;
+	g_hash_table_destroy(clients_per_address);
+	clients_per_address = NULL;
 	janus_mutex_unlock(&clients_mutex);
 	convene_t_config_free();
 	g_atomic_int_set(&initialized, 0);
@@ -474,6 +693,6 @@ static json_t *convene_t_query_transport(json_t *request) {
 	janus_mutex_unlock(&clients_mutex);
 	json_object_set_new(reply, "port", json_integer(convene_tcfg.port));
 	json_object_set_new(reply, "ws_path", json_string(convene_tcfg.ws_path));
-	json_object_set_new(reply, "auth", json_string(convene_tcfg.auth_none ? "none" : "jwt"));
+	json_object_set_new(reply, "auth", json_string(convene_tcfg.auth.none ? "none" : "jwt"));
 	return reply;
 }

@@ -17,6 +17,10 @@
 #include "cv_bridge.h"
 #include "cv_time.h"
 
+/* The smallest SDP the envelope accepts (cv_sdp_check), escaped for JSON
+ * text inside a C string. */
+#define SDP "v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\nt=0 0\\r\\n"
+
 #define SESSION ((uint64_t)4242424242ULL)
 #define HANDLE ((uint64_t)8765432109876ULL)
 #define TX "tx-1"
@@ -75,8 +79,8 @@ static cv_route route_of(const char *text) {
 	return r;
 }
 
-#define OFFER_DATA "\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}"
-#define ANSWER_DATA "\"data\":{\"type\":\"answer\",\"sdp\":\"v=0\"}"
+#define OFFER_DATA "\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}"
+#define ANSWER_DATA "\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "\"}"
 #define CAND_DATA "\"data\":{\"candidate\":\"candidate:1 1 udp 1 10.0.0.1 9 typ host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}"
 
 static void test_route_offer_answer(void) {
@@ -155,10 +159,10 @@ static void test_request_join(void) {
 
 static void test_request_offer_to_server(void) {
 	client_frame f = client("{\"type\":\"offer\",\"roomId\":\"r1\",\"requestId\":\"q2\","
-		"\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\n\"}}");
+		"\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	json_t *req = request(&f, NULL);
 	check_request_head(req, "message");
-	CV_CHECK(json_is(json_object_get(req, "jsep"), "{\"type\":\"offer\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\n\"}"));
+	CV_CHECK(json_is(json_object_get(req, "jsep"), "{\"type\":\"offer\",\"sdp\":\"" SDP "\"}"));
 	CV_CHECK(json_is(json_object_get(req, "body"), "{\"type\":\"offer\",\"roomId\":\"r1\",\"requestId\":\"q2\"}"));
 	CV_CHECK(json_object_get(req, "candidate") == NULL);
 	json_decref(req);
@@ -167,9 +171,9 @@ static void test_request_offer_to_server(void) {
 
 /* Only type and sdp go in the jsep. */
 static void test_request_offer_extra_fields(void) {
-	client_frame f = client("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\",\"simulcast\":true}}");
+	client_frame f = client("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\",\"simulcast\":true}}");
 	json_t *req = request(&f, NULL);
-	CV_CHECK(json_is(json_object_get(req, "jsep"), "{\"type\":\"offer\",\"sdp\":\"v=0\"}"));
+	CV_CHECK(json_is(json_object_get(req, "jsep"), "{\"type\":\"offer\",\"sdp\":\"" SDP "\"}"));
 	CV_CHECK(json_is(json_object_get(req, "body"), "{\"type\":\"offer\"}"));
 	json_decref(req);
 	json_decref(f.msg);
@@ -179,7 +183,7 @@ static void test_request_answer_to_sfu(void) {
 	client_frame f = client("{\"type\":\"answer\",\"targetUserId\":\"sfu\",\"requestId\":3," ANSWER_DATA "}");
 	json_t *req = request(&f, NULL);
 	check_request_head(req, "message");
-	CV_CHECK(json_is(json_object_get(req, "jsep"), "{\"type\":\"answer\",\"sdp\":\"v=0\"}"));
+	CV_CHECK(json_is(json_object_get(req, "jsep"), "{\"type\":\"answer\",\"sdp\":\"" SDP "\"}"));
 	CV_CHECK(json_is(json_object_get(req, "body"), "{\"type\":\"answer\",\"targetUserId\":\"sfu\",\"requestId\":3}"));
 	json_decref(req);
 	json_decref(f.msg);
@@ -272,7 +276,7 @@ static void test_request_extra_body_jsep(void) {
 	json_t *extra = json("{\"token\":\"verified\"}");
 	json_t *req = request(&f, extra);
 	CV_CHECK(json_is(json_object_get(req, "body"), "{\"type\":\"offer\",\"token\":\"verified\"}"));
-	CV_CHECK(json_is(json_object_get(req, "jsep"), "{\"type\":\"offer\",\"sdp\":\"v=0\"}"));
+	CV_CHECK(json_is(json_object_get(req, "jsep"), "{\"type\":\"offer\",\"sdp\":\"" SDP "\"}"));
 	json_decref(req);
 	json_decref(extra);
 	json_decref(f.msg);
@@ -347,10 +351,10 @@ static void test_frame_event_jsep(void) {
 	json_decref(frame);
 	/* A server offer (renegotiation) with no data in the event */
 	frame = frame_of("{\"janus\":\"event\",\"plugindata\":{\"plugin\":\"p\",\"data\":{\"type\":\"offer\"}},"
-		"\"jsep\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}");
+		"\"jsep\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(frame != NULL);
 	json_object_del(frame, "timestamp");
-	CV_CHECK(json_is(frame, "{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}"));
+	CV_CHECK(json_is(frame, "{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}"));
 	json_decref(frame);
 }
 

@@ -16,6 +16,12 @@
 #include "cv_test.h"
 #include "cv_envelope.h"
 
+/* The smallest SDP the envelope accepts (cv_sdp_check), escaped for JSON
+ * text inside a C string. */
+/* A well-formed ICE candidate (cv_candidate_check). */
+#define CAND "candidate:1 1 udp 2130706431 10.0.0.1 9 typ host"
+#define SDP "v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\nt=0 0\\r\\n"
+
 #define DEPTH 32
 
 typedef struct parsed {
@@ -256,6 +262,7 @@ static void test_type_names(void) {
 		[CV_MSG_MESSAGE] = "message", [CV_MSG_MEDIA] = "media", [CV_MSG_STATS] = "stats",
 		[CV_MSG_SUBSCRIBE] = "subscribe", [CV_MSG_START_RECORDING] = "start-recording",
 		[CV_MSG_STOP_RECORDING] = "stop-recording", [CV_MSG_KICK] = "kick", [CV_MSG_PING] = "ping",
+		[CV_MSG_CLOSE_ROOM] = "close-room",
 	};
 	for(int i = 0; i < CV_MSG_COUNT; i++)
 		CV_CHECK_STR(cv_msg_type_name((cv_msg_type)i), names[i]);
@@ -268,8 +275,8 @@ static void test_every_type_minimal(void) {
 	static const struct { cv_msg_type type; const char *text; } frames[] = {
 		{ CV_MSG_JOIN, "{\"type\":\"join\",\"roomId\":\"r1\"}" },
 		{ CV_MSG_LEAVE, "{\"type\":\"leave\"}" },
-		{ CV_MSG_OFFER, "{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}" },
-		{ CV_MSG_ANSWER, "{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":\"v=0\"}}" },
+		{ CV_MSG_OFFER, "{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}" },
+		{ CV_MSG_ANSWER, "{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "\"}}" },
 		{ CV_MSG_ICE_CANDIDATE, "{\"type\":\"ice-candidate\",\"data\":null}" },
 		{ CV_MSG_MESSAGE, "{\"type\":\"message\",\"data\":{}}" },
 		{ CV_MSG_MEDIA, "{\"type\":\"media\",\"data\":{\"audio\":false}}" },
@@ -279,6 +286,7 @@ static void test_every_type_minimal(void) {
 		{ CV_MSG_STOP_RECORDING, "{\"type\":\"stop-recording\"}" },
 		{ CV_MSG_KICK, "{\"type\":\"kick\",\"targetUserId\":\"bob\"}" },
 		{ CV_MSG_PING, "{\"type\":\"ping\"}" },
+		{ CV_MSG_CLOSE_ROOM, "{\"type\":\"close-room\"}" },
 	};
 	CV_CHECK_INT(sizeof(frames)/sizeof(frames[0]), CV_MSG_COUNT);
 	for(size_t i = 0; i < sizeof(frames)/sizeof(frames[0]); i++) {
@@ -522,7 +530,7 @@ static void test_request_id_kept_on_failure(void) {
 		"{\"requestId\":\"r-7\",\"type\":\"join\",\"roomId\":\"\"}",
 		"{\"requestId\":\"r-7\",\"type\":\"leave\",\"userId\":\"\\u0001\"}",
 		"{\"requestId\":\"r-7\",\"type\":\"offer\"}",
-		"{\"requestId\":\"r-7\",\"type\":\"offer\",\"data\":{\"type\":\"answer\",\"sdp\":\"v=0\"}}",
+		"{\"requestId\":\"r-7\",\"type\":\"offer\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "\"}}",
 		"{\"requestId\":\"r-7\",\"type\":\"join\",\"roomId\":\"r\",\"token\":5}",
 		"{\"requestId\":\"r-7\",\"type\":\"ping\",\"timestamp\":\"now\"}",
 	};
@@ -616,19 +624,19 @@ static void test_join_token(void) {
 /* --- offer / answer ------------------------------------------------------- */
 
 static void test_offer(void) {
-	parsed p = parse("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}");
+	parsed p = parse("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK_INT(p.env.type, CV_MSG_OFFER);
-	CV_CHECK_STR(json_string_value(json_object_get(p.env.data, "sdp")), "v=0\r\n");
+	CV_CHECK_STR(json_string_value(json_object_get(p.env.data, "sdp")), "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
 	parsed_free(&p);
-	CV_CHECK(accepts("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}"));
+	CV_CHECK(accepts("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}"));
 	CV_CHECK(rejects("{\"type\":\"offer\"}", "data"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":null}", "data"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":\"v=0\"}", "data"));
-	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"sdp\":\"v=0\"}}", "data.type"));
-	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"answer\",\"sdp\":\"v=0\"}}", "data.type"));
-	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"pranswer\",\"sdp\":\"v=0\"}}", "data.type"));
-	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":1,\"sdp\":\"v=0\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"sdp\":\"" SDP "\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"pranswer\",\"sdp\":\"" SDP "\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":1,\"sdp\":\"" SDP "\"}}", "data.type"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"\"}}", "data.sdp"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\"}}", "data.sdp"));
 	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":null}}", "data.sdp"));
@@ -636,13 +644,13 @@ static void test_offer(void) {
 }
 
 static void test_answer(void) {
-	parsed p = parse("{\"type\":\"answer\",\"targetUserId\":\"sfu\",\"data\":{\"type\":\"answer\",\"sdp\":\"v=0\"}}");
+	parsed p = parse("{\"type\":\"answer\",\"targetUserId\":\"sfu\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK_INT(p.env.type, CV_MSG_ANSWER);
 	CV_CHECK_STR(p.env.target_user_id, "sfu");
 	parsed_free(&p);
 	CV_CHECK(rejects("{\"type\":\"answer\"}", "data"));
-	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}", "data.type"));
+	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}", "data.type"));
 	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":\"\"}}", "data.sdp"));
 	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":5}}", "data.sdp"));
 	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":[]}", "data"));
@@ -659,26 +667,41 @@ static void test_ice_candidate(void) {
 	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host\","
 		"\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}"));
 	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"\"}}"));
-	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMid\":null,\"sdpMLineIndex\":null}}"));
-	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":65535}}"));
-	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"usernameFragment\":\"abcd\"}}"));
+	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMid\":null,\"sdpMLineIndex\":null}}"));
+	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":65535}}"));
+	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"usernameFragment\":\"abcd\"}}"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\"}", "data"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":\"candidate:1\"}", "data"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":[]}", "data"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{}}", "data.candidate"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":null}}", "data.candidate"));
 	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":7}}", "data.candidate"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMid\":0}}", "data.sdpMid"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMid\":0}}", "data.sdpMid"));
+}
+
+/* The text of a candidate and of an SDP is checked too (cv_sdp_check.c):
+ * garbage is 400 before it reaches the core or a mesh peer. */
+static void test_garbage_sdp_and_candidates(void) {
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"garbage\"}}", "candidate"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"targetUserId\":\"bob\",\"data\":{\"candidate\":\"candidate:1 1 udp\"}}",
+		"candidate"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}", "v=0"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"hello\"}}", "v=0"));
+	CV_CHECK(rejects("{\"type\":\"answer\",\"data\":{\"type\":\"answer\",\"sdp\":\"" SDP "m=audio 9 RTP/AVP\\r\\n\"}}",
+		"m= line"));
+	CV_CHECK(rejects("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "a=fingerprint:sha-256 AB:CD\\r\\n\"}}",
+		"fingerprint"));
+	CV_CHECK(accepts("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "m=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\n\"}}"));
 }
 
 static void test_ice_candidate_mline_index(void) {
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":-1}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":65536}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":\"0\"}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":1.5}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":true}}", "sdpMLineIndex"));
-	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":9223372036854775807}}", "sdpMLineIndex"));
-	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"c\",\"sdpMLineIndex\":3}}"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":-1}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":65536}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":\"0\"}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":1.5}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":true}}", "sdpMLineIndex"));
+	CV_CHECK(rejects("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":9223372036854775807}}", "sdpMLineIndex"));
+	CV_CHECK(accepts("{\"type\":\"ice-candidate\",\"data\":{\"candidate\":\"" CAND "\",\"sdpMLineIndex\":3}}"));
 }
 
 /* --- message / stats / media ---------------------------------------------- */
@@ -772,15 +795,15 @@ static void test_no_data_types(void) {
 /* --- cv_envelope_targets_server ------------------------------------------ */
 
 static void test_targets_server(void) {
-	parsed p = parse("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}");
+	parsed p = parse("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK(cv_envelope_targets_server(&p.env));
 	parsed_free(&p);
-	p = parse("{\"type\":\"offer\",\"targetUserId\":\"sfu\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}");
+	p = parse("{\"type\":\"offer\",\"targetUserId\":\"sfu\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK(cv_envelope_targets_server(&p.env));
 	parsed_free(&p);
-	p = parse("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\"}}");
+	p = parse("{\"type\":\"offer\",\"targetUserId\":\"bob\",\"data\":{\"type\":\"offer\",\"sdp\":\"" SDP "\"}}");
 	CV_CHECK(p.ok);
 	CV_CHECK(!cv_envelope_targets_server(&p.env));
 	parsed_free(&p);
@@ -793,6 +816,32 @@ static void test_targets_server(void) {
 	CV_CHECK(!cv_envelope_targets_server(&p.env));
 	parsed_free(&p);
 	CV_CHECK_STR(CV_SERVER_ID, "sfu");
+}
+
+/* The bound on values counts containers and comma-separated values, and
+ * not what is inside strings. */
+static void test_load_bounded_values(void) {
+	cv_error err;
+	const char *ten = "{\"type\":\"message\",\"data\":[1,2,3,4,5,6,7,8]}";
+	json_t *m = cv_envelope_load_bounded(ten, strlen(ten), 32, 20, &err);
+	CV_CHECK(m != NULL);
+	json_decref(m);
+	m = cv_envelope_load_bounded(ten, strlen(ten), 32, 5, &err);
+	CV_CHECK(m == NULL);
+	CV_CHECK_INT(err.code, 400);
+	CV_CHECK_STR(err.message, "JSON has too many values");
+	const char *strings = "{\"type\":\"message\",\"data\":\",,,,,,,,,,[[[[,,,,\"}";
+	m = cv_envelope_load_bounded(strings, strlen(strings), 3, 4, &err);
+	CV_CHECK(m != NULL);
+	json_decref(m);
+	/* 0: no bound (and depth still checked) */
+	m = cv_envelope_load_bounded(ten, strlen(ten), 0, 0, &err);
+	CV_CHECK(m != NULL);
+	json_decref(m);
+	const char *deep = "{\"a\":[[[1]]]}";
+	m = cv_envelope_load_bounded(deep, strlen(deep), 3, 0, &err);
+	CV_CHECK(m == NULL);
+	CV_CHECK_STR(err.message, "JSON nested too deeply");
 }
 
 int main(void) {
@@ -834,6 +883,7 @@ int main(void) {
 	CV_RUN(test_answer);
 	CV_RUN(test_ice_candidate);
 	CV_RUN(test_ice_candidate_mline_index);
+	CV_RUN(test_garbage_sdp_and_candidates);
 	CV_RUN(test_message);
 	CV_RUN(test_stats);
 	CV_RUN(test_media);
@@ -841,5 +891,6 @@ int main(void) {
 	CV_RUN(test_kick);
 	CV_RUN(test_no_data_types);
 	CV_RUN(test_targets_server);
+	CV_RUN(test_load_bounded_values);
 	return cv_test_done();
 }

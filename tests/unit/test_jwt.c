@@ -975,6 +975,40 @@ static void test_allow_room_from_token(void) {
 	free(t);
 }
 
+/* Audience and issuer, from the policy. */
+static void test_policy_audience_issuer(void) {
+	const unsigned char secret[] = "policy-secret";
+	cv_jwt_key key = { NULL, secret, sizeof(secret) - 1 };
+	cv_jwt_policy policy = { .keys = &key, .n_keys = 1, .skew_s = 0, .audience = "convene", .issuer = "auth.example" };
+	int64_t now = 1800000000;
+	cv_claims claims;
+	cv_error err;
+	struct { const char *payload; bool ok; } cases[] = {
+		{ "{\"sub\":\"a\",\"exp\":1900000000,\"aud\":\"convene\",\"iss\":\"auth.example\"}", true },
+		{ "{\"sub\":\"a\",\"exp\":1900000000,\"aud\":[\"x\",\"convene\"],\"iss\":\"auth.example\"}", true },
+		{ "{\"sub\":\"a\",\"exp\":1900000000,\"aud\":\"other\",\"iss\":\"auth.example\"}", false },
+		{ "{\"sub\":\"a\",\"exp\":1900000000,\"aud\":[\"x\"],\"iss\":\"auth.example\"}", false },
+		{ "{\"sub\":\"a\",\"exp\":1900000000,\"iss\":\"auth.example\"}", false },
+		{ "{\"sub\":\"a\",\"exp\":1900000000,\"aud\":\"convene\",\"iss\":\"evil\"}", false },
+		{ "{\"sub\":\"a\",\"exp\":1900000000,\"aud\":\"convene\"}", false },
+		{ "{\"sub\":\"a\",\"exp\":1900000000,\"aud\":\"convene\",\"iss\":7}", false },
+	};
+	for(size_t i = 0; i < sizeof(cases)/sizeof(cases[0]); i++) {
+		json_t *payload = json_loads(cases[i].payload, 0, NULL);
+		char *token = cv_jwt_sign(payload, NULL, secret, sizeof(secret) - 1);
+		bool ok = cv_jwt_verify_policy(token, &policy, now, &claims, &err);
+		if(ok != cases[i].ok)
+			printf("#   case %zu: %s\n", i, cases[i].payload);
+		CV_CHECK(ok == cases[i].ok);
+		if(!ok)
+			CV_CHECK_INT(err.code, 401);
+		/* without audience/issuer in the policy, all are fine */
+		CV_CHECK(cv_jwt_verify(token, &key, 1, now, 0, &claims, &err));
+		free(token);
+		json_decref(payload);
+	}
+}
+
 int main(void) {
 	CV_RUN(test_grants_default);
 	CV_RUN(test_good_token);
@@ -1012,5 +1046,6 @@ int main(void) {
 	CV_RUN(test_sign_within_limit);
 	CV_RUN(test_allow_room);
 	CV_RUN(test_allow_room_from_token);
+	CV_RUN(test_policy_audience_issuer);
 	return cv_test_done();
 }

@@ -177,14 +177,17 @@ static void test_append_grows(void) {
 	cv_slot_table t;
 	cv_slots_init(&t);
 	char mid[CV_MID_MAX_LEN + 1];
-	for(int i = 0; i < 1000; i++) {
+	for(int i = 0; i < CV_SLOTS_MAX; i++) {
 		snprintf(mid, sizeof(mid), "m%d", i);
 		CV_CHECK_INT(cv_slots_append(&t, i % 2 ? CV_KIND_VIDEO : CV_KIND_AUDIO, CV_SLOT_PUBLISH, mid), i);
 	}
-	CV_CHECK_INT(t.count, 1000);
+	CV_CHECK_INT(t.count, CV_SLOTS_MAX);
 	CV_CHECK_INT(cv_slots_find_mid(&t, "m0"), 0);
-	CV_CHECK_INT(cv_slots_find_mid(&t, "m999"), 999);
-	CV_CHECK_INT(t.slots[999].kind, CV_KIND_VIDEO);
+	CV_CHECK_INT(cv_slots_find_mid(&t, "m255"), 255);
+	CV_CHECK_INT(t.slots[255].kind, CV_KIND_VIDEO);
+	/* ... and no further */
+	CV_CHECK_INT(cv_slots_append(&t, CV_KIND_AUDIO, CV_SLOT_PUBLISH, "one-more"), -1);
+	CV_CHECK_INT(t.count, CV_SLOTS_MAX);
 	CV_CHECK(table_sane(&t));
 	cv_slots_clear(&t);
 }
@@ -547,6 +550,37 @@ static void test_hundred_sources(void) {
 	cv_slots_clear(&t);
 }
 
+/* A plan never goes beyond CV_SLOTS_MAX m-lines: the sources that find no
+ * room are left out, and take the slots that free later. */
+static void test_plan_capped(void) {
+	cv_slot_table t;
+	client_table(&t);
+	size_t n = CV_SLOTS_MAX + 20;
+	char (*keys)[16] = calloc(n, sizeof(*keys));
+	cv_wanted *w = calloc(n, sizeof(*w));
+	for(size_t i = 0; i < n; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "u%zu/a", i);
+		w[i].key = keys[i];
+		w[i].kind = CV_KIND_AUDIO;
+	}
+	CV_CHECK_INT(cv_slots_plan(&t, w, n), CV_SLOTS_MAX - 3);
+	CV_CHECK_INT(t.count, CV_SLOTS_MAX);
+	CV_CHECK_INT(cv_slots_find_source(&t, keys[CV_SLOTS_MAX - 4]), CV_SLOTS_MAX - 1);
+	CV_CHECK_INT(cv_slots_find_source(&t, keys[CV_SLOTS_MAX - 3]), -1);
+	CV_CHECK(table_sane(&t));
+	/* The first ten go: ten of the others take their slots */
+	CV_CHECK_INT(cv_slots_plan(&t, w + 10, n - 10), 10);
+	CV_CHECK_INT(t.count, CV_SLOTS_MAX);
+	CV_CHECK_INT(cv_slots_find_source(&t, keys[0]), -1);
+	CV_CHECK(cv_slots_find_source(&t, keys[CV_SLOTS_MAX - 3]) >= 0);
+	CV_CHECK(cv_slots_find_source(&t, keys[CV_SLOTS_MAX + 6]) >= 0);
+	CV_CHECK_INT(cv_slots_find_source(&t, keys[CV_SLOTS_MAX + 7]), -1);
+	CV_CHECK(table_sane(&t));
+	free(keys);
+	free(w);
+	cv_slots_clear(&t);
+}
+
 /* A client's paused track (PAUSED) keeps its m-line: a new source of the
  * same kind gets a new m-line rather than taking it over. */
 static void test_plan_never_reuses_paused(void) {
@@ -583,5 +617,6 @@ int main(void) {
 	CV_RUN(test_plan_bad_keys);
 	CV_RUN(test_copy_clear);
 	CV_RUN(test_hundred_sources);
+	CV_RUN(test_plan_capped);
 	return cv_test_done();
 }

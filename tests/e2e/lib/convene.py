@@ -26,6 +26,7 @@ import hmac
 import itertools
 import json
 import os
+import ssl
 import struct
 import sys
 import time
@@ -56,6 +57,23 @@ def env(name, default=None):
     if value is None:
         raise RuntimeError(f"{name} is not set: run through tests/e2e/with-server")
     return value
+
+
+def tls_context():
+    """An SSL context that trusts the harness's self-signed certificate
+    (CONVENE_TLS_CERT, set by `with-server --tls`), or None without it."""
+    cert = os.environ.get("CONVENE_TLS_CERT")
+    if not cert:
+        return None
+    return ssl.create_default_context(cafile=cert)
+
+
+def _ssl_for(url):
+    """The ssl argument for a connection to url: a context trusting
+    CONVENE_TLS_CERT for wss:// and https://, else None."""
+    if urllib.parse.urlsplit(url).scheme in ("wss", "https"):
+        return tls_context() or ssl.create_default_context()
+    return None
 
 
 def uid(prefix="u"):
@@ -157,12 +175,15 @@ async def _run_all(cases):
     return failed
 
 
-def main(only=None):
+def main(only=None, summary=False):
     """Runs the registered cases (or those whose name contains one of
-    sys.argv[1:]) and exits 1 if any failed."""
+    sys.argv[1:]) and exits 1 if any failed. With summary, the last line
+    is `# N/M cases as specified` (N passed of M)."""
     filters = only if only is not None else sys.argv[1:]
     cases = [c for c in _cases if not filters or any(f in c.name for f in filters)]
     failed = asyncio.run(_run_all(cases))
+    if summary:
+        print(f"# {len(cases) - failed}/{len(cases)} cases as specified", flush=True)
     sys.exit(1 if failed else 0)
 
 
@@ -428,15 +449,23 @@ class Client(FrameBuffer):
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, token=None, name=None, url=None, query=None):
+    async def connect(cls, token=None, name=None, url=None, query=None, source=None, origin=None):
+        """source: a local address to connect from (e.g. "127.0.0.2", for
+        per-address limits); origin: an Origin header to send. wss:// URLs
+        trust CONVENE_TLS_CERT."""
         url = url or env("CONVENE_WS_URL")
         params = dict(query or {})
         if token is not None:
             params["token"] = token
         if params:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
+        extra = {}
+        if source is not None:
+            extra["local_addr"] = (source, 0)
+        if origin is not None:
+            extra["origin"] = origin
         ws = await websockets.connect(url, open_timeout=5, close_timeout=2, ping_interval=None,
-                                      compression=None, max_size=2 ** 22)
+                                      compression=None, max_size=2 ** 22, ssl=_ssl_for(url), **extra)
         client = cls(ws, name or f"client{next(_counter)}")
         _resources.append(client)
         return client
@@ -545,7 +574,9 @@ class RawWebSocket:
         self.ended = None       # None, "EOF" or "RST"
 
     @classmethod
-    async def connect(cls, token=None, url=None):
+    async def connect(cls, token=None, url=None, source=None, headers=None):
+        """source: a local address to connect from; headers: extra request
+        header lines ({"Origin": ...}). wss:// trusts CONVENE_TLS_CERT."""
         url = url or env("CONVENE_WS_URL")
         parts = urllib.parse.urlsplit(url)
         path = parts.path or "/"
@@ -554,11 +585,15 @@ class RawWebSocket:
             query = (query + "&" if query else "") + urllib.parse.urlencode({"token": token})
         if query:
             path += "?" + query
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+        tls = _ssl_for(url)
+        reader, writer = await asyncio.open_connection(
+            parts.hostname, parts.port or (443 if tls else 80), ssl=tls,
+            local_addr=(source, 0) if source else None)
         key = base64.b64encode(os.urandom(16)).decode()
+        more = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         writer.write((f"GET {path} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
                       f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                      f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
+                      f"Sec-WebSocket-Version: 13\r\n{more}\r\n").encode())
         await writer.drain()
         response = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), DEFAULT_TIMEOUT)
         status = response.split(b"\r\n", 1)[0]
@@ -830,8 +865,11 @@ class JanusApiClient(FrameBuffer):
 # --- admin API (for settling between cases) -------------------------------------------
 
 def _admin_sync(request, timeout=3):
-    body = {"janus": "message_plugin", "transaction": uid("adm"), "plugin": PLUGIN,
-            "admin_secret": env("JANUS_ADMIN_SECRET"), "request": request}
+    return _admin_raw_sync({"janus": "message_plugin", "plugin": PLUGIN, "request": request}, timeout)
+
+
+def _admin_raw_sync(body, timeout=3):
+    body = dict(body, transaction=uid("adm"), admin_secret=env("JANUS_ADMIN_SECRET"))
     req = urllib.request.Request(env("JANUS_ADMIN_URL"), data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -839,7 +877,20 @@ def _admin_sync(request, timeout=3):
 
 
 async def admin_plugin_request(request):
+    """A `message_plugin` admin request to janus.plugin.convene; the whole reply."""
     return await asyncio.to_thread(_admin_sync, request)
+
+
+async def admin_request(body):
+    """Any Janus admin API request (body without transaction and secret)."""
+    return await asyncio.to_thread(_admin_raw_sync, body)
+
+
+async def transport_clients():
+    """How many sockets the Convene transport holds (query_transport)."""
+    reply = await admin_request({"janus": "query_transport", "transport": "janus.transport.convene",
+                                 "request": {}})
+    return (reply.get("response") or {}).get("clients")
 
 
 async def list_rooms():
