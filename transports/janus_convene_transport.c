@@ -80,6 +80,7 @@ static struct lws_context *lws_ctx = NULL;
 static GThread *service_thread = NULL;
 static struct lws_http_mount html_mount;
 static lws_sorted_usec_list_t keepalive_timer;
+static lws_sorted_usec_list_t detached_timer;
 
 /* Every live client (the set holds no reference: a client leaves it on the
  * service thread before its ts is destroyed). */
@@ -133,9 +134,10 @@ static int convene_t_config_load(janus_config *config) {
 	convene_tcfg.max_json_depth = config ? convene_t_config_int(config, general, "max_json_depth", 32) : 32;
 	convene_tcfg.max_pending = (unsigned int)(config ? convene_t_config_int(config, general, "max_pending", 256) : 256);
 	convene_tcfg.keepalive_interval = config ? convene_t_config_int(config, general, "keepalive_interval", 20) : 20;
+	convene_tcfg.resume_grace = config ? convene_t_config_int(config, general, "resume_grace", 30) : 30;
 	if(convene_tcfg.port <= 0 || convene_tcfg.port > 65535 || convene_tcfg.max_frame_size < 1024 ||
-			convene_tcfg.keepalive_interval < 1) {
-		JANUS_LOG(LOG_ERR, "[convene-ws] port, max_frame_size (>= 1024) or keepalive_interval out of range\n");
+			convene_tcfg.keepalive_interval < 1 || convene_tcfg.resume_grace < 0 || convene_tcfg.resume_grace > 3600) {
+		JANUS_LOG(LOG_ERR, "[convene-ws] port, max_frame_size (>= 1024), keepalive_interval or resume_grace (0-3600) out of range\n");
 		return -1;
 	}
 	return 0;
@@ -162,10 +164,12 @@ static gboolean convene_t_path_is_ws(struct lws *wsi) {
 	return strcmp(uri, convene_tcfg.ws_path) == 0;
 }
 
-/* Checks the ?token= of a connection; fills *token (caller frees). */
-static gboolean convene_t_authorize(struct lws *wsi, char **token) {
+/* Checks the ?token= of a connection; fills *token and *sub, its subject
+ * (caller frees). */
+static gboolean convene_t_authorize(struct lws *wsi, char **token, char **sub) {
 	char value[CV_JWT_MAX_LEN + 1];
 	*token = NULL;
+	*sub = NULL;
 	const char *arg = lws_get_urlarg_by_name(wsi, "token=", value, sizeof(value));
 	if(convene_tcfg.auth_none)
 		return TRUE;
@@ -178,6 +182,7 @@ static gboolean convene_t_authorize(struct lws *wsi, char **token) {
 		return FALSE;
 	}
 	*token = g_strdup(arg);
+	*sub = g_strdup(claims.sub);
 	return TRUE;
 }
 
@@ -190,10 +195,11 @@ static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		case LWS_CALLBACK_ESTABLISHED: {
 			char peer[64] = "?";
 			lws_get_peer_simple(wsi, peer, sizeof(peer));
-			char *token = NULL;
-			gboolean ok = convene_t_authorize(wsi, &token);
-			convene_client *client = convene_client_new(wsi, peer, token, ok);
+			char *token = NULL, *sub = NULL;
+			gboolean ok = convene_t_authorize(wsi, &token, &sub);
+			convene_client *client = convene_client_new(wsi, peer, token, sub, ok);
 			g_free(token);
+			g_free(sub);
 			pss->client = client;
 			janus_mutex_lock(&clients_mutex);
 			g_hash_table_add(clients, client);
@@ -203,13 +209,29 @@ static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason,
 				lws_callback_on_writable(wsi);
 			return 0;
 		}
-		case LWS_CALLBACK_RECEIVE:
-			if(pss->client != NULL)
-				convene_client_receive(pss->client, in, len, lws_is_final_fragment(wsi), lws_frame_is_binary(wsi));
+		case LWS_CALLBACK_RECEIVE: {
+			convene_client *client = pss->client;
+			if(client == NULL)
+				return 0;
+			convene_client *serving = convene_client_receive(client, in, len, lws_is_final_fragment(wsi),
+				lws_frame_is_binary(wsi));
+			if(serving != client) {
+				/* A resume: the socket now serves the participant it took
+				 * over; its own client (and Janus session) ends */
+				pss->client = serving;
+				janus_mutex_lock(&clients_mutex);
+				g_hash_table_remove(clients, client);
+				janus_mutex_unlock(&clients_mutex);
+				convene_client_closed(client);
+			}
 			return 0;
+		}
 		case LWS_CALLBACK_SERVER_WRITEABLE:
 			return pss->client ? convene_client_writable(pss->client) : 0;
 		case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+			/* A goodbye from the client: no resume for this socket */
+			if(pss->client != NULL)
+				pss->client->peer_closed = TRUE;
 			/* The client's close answers ours: done, no echo */
 			return (pss->client && pss->client->close_sent) ? -1 : 0;
 		case LWS_CALLBACK_CLOSED: {
@@ -217,6 +239,9 @@ static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			if(client == NULL)
 				return 0;
 			pss->client = NULL;
+			/* Dropped while in a room: kept for a resume (stays listed) */
+			if(!g_atomic_int_get(&stopping) && convene_client_detach(client))
+				return 0;
 			janus_mutex_lock(&clients_mutex);
 			g_hash_table_remove(clients, client);
 			janus_mutex_unlock(&clients_mutex);
@@ -274,10 +299,74 @@ static void convene_t_keepalive(lws_sorted_usec_list_t *sul) {
 		(lws_usec_t)convene_tcfg.keepalive_interval * LWS_US_PER_SEC);
 }
 
+convene_client *convene_transport_claim(const char *user_id, const char *room_id, convene_client *claimant) {
+	convene_client *found = NULL;
+	struct lws *open_wsi = NULL;
+	janus_mutex_lock(&clients_mutex);
+	GHashTableIter iter;
+	gpointer key;
+	g_hash_table_iter_init(&iter, clients);
+	while(found == NULL && g_hash_table_iter_next(&iter, &key, NULL)) {
+		convene_client *client = key;
+		if(client == claimant || g_atomic_int_get(&client->destroyed))
+			continue;
+		janus_mutex_lock(&client->mutex);
+		gboolean match = client->state == CONVENE_CLIENT_READY && client->close_code == 0 &&
+			client->user_id != NULL && client->room_id != NULL &&
+			strcmp(client->user_id, user_id) == 0 && strcmp(client->room_id, room_id) == 0 &&
+			(client->detached_until == 0 || client->detached_until > cv_mono_us());
+		janus_mutex_unlock(&client->mutex);
+		if(!match)
+			continue;
+		found = client;
+		janus_refcount_increase(&client->ts->ref);
+		if(client->wsi != NULL) {
+			/* Its socket is still open (the drop was not noticed yet):
+			 * unhook it from the client, then close it */
+			convene_pss *old_pss = lws_wsi_user(client->wsi);
+			if(old_pss != NULL)
+				old_pss->client = NULL;
+			open_wsi = client->wsi;
+			client->wsi = NULL;
+		}
+	}
+	janus_mutex_unlock(&clients_mutex);
+	if(open_wsi != NULL)
+		lws_set_timeout(open_wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+	return found;
+}
+
+/* Ends the detached clients whose time is up; reschedules itself. Service
+ * thread. */
+static void convene_t_detached_sweep(lws_sorted_usec_list_t *sul) {
+	gint64 now = cv_mono_us();
+	GList *ended = NULL;
+	janus_mutex_lock(&clients_mutex);
+	GHashTableIter iter;
+	gpointer key;
+	g_hash_table_iter_init(&iter, clients);
+	while(g_hash_table_iter_next(&iter, &key, NULL)) {
+		convene_client *client = key;
+		if(client->wsi == NULL && convene_client_detach_expired(client, now)) {
+			ended = g_list_prepend(ended, client);
+			g_hash_table_iter_remove(&iter);
+		}
+	}
+	janus_mutex_unlock(&clients_mutex);
+	for(GList *l = ended; l != NULL; l = l->next) {
+		convene_client *client = l->data;
+		JANUS_LOG(LOG_VERB, "[convene-ws] %s did not come back: ending %s\n", client->peer, client->user_id);
+		convene_client_closed(client);
+	}
+	g_list_free(ended);
+	lws_sul_schedule(lws_ctx, 0, &detached_timer, convene_t_detached_sweep, 250 * LWS_US_PER_MS);
+}
+
 static void *convene_t_service(void *data) {
 	JANUS_LOG(LOG_VERB, "[convene-ws] service thread started\n");
 	lws_sul_schedule(lws_ctx, 0, &keepalive_timer, convene_t_keepalive,
 		(lws_usec_t)convene_tcfg.keepalive_interval * LWS_US_PER_SEC);
+	lws_sul_schedule(lws_ctx, 0, &detached_timer, convene_t_detached_sweep, 250 * LWS_US_PER_MS);
 	while(!g_atomic_int_get(&stopping)) {
 		if(lws_service(lws_ctx, 0) < 0)
 			break;
@@ -377,6 +466,14 @@ static void convene_t_destroy(void) {
 	/* Closing the context closes every socket (LWS_CALLBACK_CLOSED) */
 	lws_context_destroy(lws_ctx);
 	lws_ctx = NULL;
+	/* What is left has no socket: participants kept for a resume */
+	janus_mutex_lock(&clients_mutex);
+	GList *kept = g_hash_table_get_keys(clients);
+	g_hash_table_remove_all(clients);
+	janus_mutex_unlock(&clients_mutex);
+	for(GList *l = kept; l != NULL; l = l->next)
+		convene_client_closed(l->data);
+	g_list_free(kept);
 	janus_mutex_lock(&clients_mutex);
 	g_hash_table_destroy(clients);
 	clients = NULL;
@@ -475,5 +572,6 @@ static json_t *convene_t_query_transport(json_t *request) {
 	json_object_set_new(reply, "port", json_integer(convene_tcfg.port));
 	json_object_set_new(reply, "ws_path", json_string(convene_tcfg.ws_path));
 	json_object_set_new(reply, "auth", json_string(convene_tcfg.auth_none ? "none" : "jwt"));
+	json_object_set_new(reply, "resume_grace", json_integer(convene_tcfg.resume_grace));
 	return reply;
 }
