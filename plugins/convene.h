@@ -154,6 +154,8 @@ struct convene_session {
 	json_t *last_stats;			/* the client's last `stats` data */
 	gint64 joined_at;			/* monotonic us */
 	gboolean receive_only;		/* joined with publish {audio:false, video:false} */
+	gboolean detached;			/* its WebSocket dropped: the transport keeps it for a resume
+							 * (docs/protocol.md, "Reconnection"); handler thread */
 	gint64 first_offer_deadline;	/* receive-only: when the server offers first */
 
 	/* SFU media: handler thread only, unless noted */

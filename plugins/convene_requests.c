@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "convene.h"
+#include "cv_bridge.h"
 #include "cv_time.h"
 
 /* One request being handled. */
@@ -124,6 +125,16 @@ static const convene_request_row *convene_request_admit(convene_request *req, cv
 void convene_request_handle(convene_session *session, const char *transaction, json_t *message, json_t *jsep) {
 	convene_request req = { .session = session, .transaction = transaction, .message = message, .jsep = jsep };
 	cv_error err = { CV_OK, NULL };
+	/* A notice from the Convene transport about the client's socket (it
+	 * removes this key from everything its clients send) */
+	const char *transport_event = json_string_value(json_object_get(message, CV_BRIDGE_TRANSPORT_EVENT));
+	if(transport_event != NULL) {
+		if(strcmp(transport_event, "detached") == 0 && session->room != NULL) {
+			session->detached = TRUE;
+			JANUS_LOG(LOG_VERB, "[convene] %s: socket dropped, kept for a resume\n", session->user_id);
+		}
+		return;
+	}
 	/* An SDP for the server travels as the Janus jsep, not in `data` */
 	if(jsep != NULL && json_is_object(message) && json_object_get(message, "data") == NULL)
 		json_object_set_new(message, "data", json_pack("{sOsO}", "type", json_object_get(jsep, "type"),
@@ -197,7 +208,9 @@ void convene_requests_tick(void) {
 }
 
 void convene_request_gone(convene_session *session) {
-	convene_leave_room(session, "disconnected");
+	/* A participant whose socket dropped and who did not come back within
+	 * the grace period timed out; otherwise its connection ended */
+	convene_leave_room(session, session->detached ? "timeout" : "disconnected");
 	convene_nego_reset(session);
 }
 
@@ -260,10 +273,68 @@ static void convene_replace_previous(const char *user_id) {
 	janus_refcount_decrease(&previous->ref);
 }
 
+/* Sends `joined` to the joiner: the others in the room (ids, and in data
+ * their presence), the room's settings and the joiner's grants. resumed,
+ * when not NULL, becomes data.resumed (stolen). Handler thread. */
+static void convene_send_joined(convene_request *req, convene_room *room, GPtrArray *others, json_t *resumed) {
+	convene_session *session = req->session;
+	json_t *ids = json_array(), *people = json_array();
+	for(guint i = 0; i < others->len; i++) {
+		convene_session *other = g_ptr_array_index(others, i);
+		json_array_append_new(ids, json_string(other->user_id));
+		json_array_append_new(people, convene_participant_json(other));
+	}
+	json_t *joined = convene_frame("joined", room->id, session->user_id, req->env.request_id);
+	json_object_set_new(joined, "participants", ids);
+	json_t *info = json_object();
+	json_object_set_new(info, "topology", json_string(cv_topology_name(convene_room_topology(room))));
+	json_object_set(info, "iceServers", convene_cfg.ice_servers);
+	json_object_set_new(info, "participants", people);
+	unsigned int max = convene_room_max_participants(room);
+	json_object_set_new(info, "maxParticipants", max ? json_integer(max) : json_null());
+	json_object_set_new(info, "recording", json_false());
+	json_object_set_new(info, "displayName", json_string(session->display_name));
+	json_object_set_new(info, "grants", json_pack("{sbsbsbsbsbsb}",
+		"publish", session->grants.publish, "subscribe", session->grants.subscribe,
+		"data", session->grants.data, "record", session->grants.record,
+		"moderate", session->grants.moderate, "create", session->grants.create));
+	if(resumed != NULL)
+		json_object_set_new(info, "resumed", resumed);
+	json_object_set_new(joined, "data", info);
+	convene_send(session, req->transaction, joined, NULL);
+	json_decref(joined);
+}
+
+/* join {resume: true} from a participant the transport kept after its
+ * socket dropped (the new socket took the old Janus handle over): the same
+ * user, the same room. It stays as it was (PeerConnection, subscriptions,
+ * negotiation); the others see nothing. Handler thread. */
+static cv_error convene_handle_resume(convene_request *req) {
+	convene_session *session = req->session;
+	if(req->env.room_id == NULL || strcmp(req->env.room_id, session->room->id) != 0)
+		return convene_error(CV_ERR_CONFLICT, "already joined a room: leave it first");
+	cv_claims claims;
+	gboolean has_claims = FALSE;
+	cv_error err = convene_join_identity(req, &claims, &has_claims);
+	if(err.code != CV_OK)
+		return err;
+	if(strcmp(claims.sub, session->user_id) != 0)
+		return convene_error(CV_ERR_FORBIDDEN, "a resume must be by the same user");
+	session->detached = FALSE;
+	GPtrArray *others = convene_room_others(session->room, session);
+	convene_send_joined(req, session->room, others, json_true());
+	convene_sessions_release(others);
+	JANUS_LOG(LOG_VERB, "[convene] %s resumed in %s\n", session->user_id, session->room->id);
+	return convene_ok;
+}
+
 static cv_error convene_handle_join(convene_request *req) {
 	convene_session *session = req->session;
-	if(session->room != NULL)
+	if(session->room != NULL) {
+		if(json_is_true(json_object_get(req->env.data, "resume")))
+			return convene_handle_resume(req);
 		return convene_error(CV_ERR_CONFLICT, "already joined a room: leave it first");
+	}
 	cv_claims claims;
 	gboolean has_claims = FALSE;
 	cv_error err = convene_join_identity(req, &claims, &has_claims);
@@ -315,29 +386,8 @@ static cv_error convene_handle_join(convene_request *req) {
 
 	/* Reply to the joiner: who is here already */
 	GPtrArray *others = convene_room_others(room, session);
-	json_t *ids = json_array(), *people = json_array();
-	for(guint i = 0; i < others->len; i++) {
-		convene_session *other = g_ptr_array_index(others, i);
-		json_array_append_new(ids, json_string(other->user_id));
-		json_array_append_new(people, convene_participant_json(other));
-	}
-	json_t *joined = convene_frame("joined", room->id, session->user_id, req->env.request_id);
-	json_object_set_new(joined, "participants", ids);
-	json_t *info = json_object();
-	json_object_set_new(info, "topology", json_string(cv_topology_name(convene_room_topology(room))));
-	json_object_set(info, "iceServers", convene_cfg.ice_servers);
-	json_object_set_new(info, "participants", people);
-	unsigned int max = convene_room_max_participants(room);
-	json_object_set_new(info, "maxParticipants", max ? json_integer(max) : json_null());
-	json_object_set_new(info, "recording", json_false());
-	json_object_set_new(info, "displayName", json_string(session->display_name));
-	json_object_set_new(info, "grants", json_pack("{sbsbsbsbsbsb}",
-		"publish", session->grants.publish, "subscribe", session->grants.subscribe,
-		"data", session->grants.data, "record", session->grants.record,
-		"moderate", session->grants.moderate, "create", session->grants.create));
-	json_object_set_new(joined, "data", info);
-	convene_send(session, req->transaction, joined, NULL);
-	json_decref(joined);
+	convene_send_joined(req, room, others,
+		json_is_true(json_object_get(req->env.data, "resume")) ? json_false() : NULL);
 
 	/* Tell the others */
 	json_t *hello = convene_frame("user-joined", room->id, session->user_id, NULL);

@@ -52,6 +52,7 @@ json_t *cv_bridge_request(json_t *msg, const cv_envelope *env, uint64_t session_
 		return req;
 	}
 	json_t *body = json_copy(msg);
+	json_object_del(body, CV_BRIDGE_TRANSPORT_EVENT);
 	if(route == CV_ROUTE_MESSAGE_JSEP) {
 		json_t *jsep = json_object();
 		json_object_set(jsep, "type", json_object_get(env->data, "type"));

@@ -39,13 +39,20 @@ typedef enum cv_route {
 	CV_ROUTE_TRICKLE,		/* a trickle request to the core */
 } cv_route;
 
+/* The body key of the transport's own notices to the plugin about a
+ * client's socket ("detached": it dropped while in a room and is kept for a
+ * resume). cv_bridge_request removes it from what clients send, so only
+ * the transport can set it. */
+#define CV_BRIDGE_TRANSPORT_EVENT "transportEvent"
+
 /* How a validated client frame travels through the core. */
 cv_route cv_bridge_route(const cv_envelope *env);
 
 /* Builds the Janus API request for a validated client frame (msg, parsed
  * into env). msg is not modified. extra_body, when not NULL, is merged into
  * the body (its keys override the client's; used to hand the plugin the
- * verified token). Returns a new reference. */
+ * verified token). A client's CV_BRIDGE_TRANSPORT_EVENT key is dropped.
+ * Returns a new reference. */
 json_t *cv_bridge_request(json_t *msg, const cv_envelope *env, uint64_t session_id,
 	uint64_t handle_id, const char *transaction, json_t *extra_body);
 

@@ -33,6 +33,16 @@
  *
  * Once the server decided to close a socket (rate abuse, join timeout,
  * kicked, room closed), nothing more it sends is read.
+ *
+ * Reconnection: a socket that drops (no close frame) while its participant
+ * is in a room does not end it: the client stays, without a socket, for
+ * resume_grace seconds (Janus keepalives go on, frames queue up, the plugin
+ * is told so that a participant that never comes back leaves with reason
+ * "timeout"). A new socket whose first `join` has data.resume for the same
+ * user and room takes it over (convene_client_take_over): the new socket
+ * is served by the old client, its own Janus session is dropped, and the
+ * join goes to the old handle, where the plugin answers `joined` with
+ * data.resumed; the frames kept meanwhile follow that reply.
  */
 #include <string.h>
 
@@ -40,6 +50,7 @@
 #include "cv_bridge.h"
 #include "cv_envelope.h"
 #include "cv_errors.h"
+#include "cv_time.h"
 
 /* A serialized frame ready for lws_write: LWS_PRE bytes of headroom. */
 typedef struct convene_out {
@@ -51,6 +62,11 @@ typedef struct convene_out {
 #define CONVENE_TXN_ATTACH "cv-attach"
 #define CONVENE_TXN_KEEPALIVE "cv-keepalive"
 #define CONVENE_TXN_DESTROY "cv-destroy"
+#define CONVENE_TXN_DETACHED "cv-detached"
+
+/* Most frames kept for a detached client: beyond, it is ended (a client
+ * that missed frames could not carry on where it was anyway) */
+#define CONVENE_DETACHED_MAX_FRAMES 1024
 
 /* The core's error when a new PeerConnection's remote SDP is refused after
  * its ICE agent was made (janus.c, JANUS_ERROR_JSEP_INVALID_SDP). */
@@ -67,6 +83,9 @@ static void convene_client_free(void *p) {
 	janus_mutex_unlock(&client->mutex);
 	janus_mutex_destroy(&client->mutex);
 	g_free(client->token);
+	g_free(client->token_sub);
+	g_free(client->user_id);
+	g_free(client->room_id);
 	g_free(client->rx);
 	g_free(client);
 }
@@ -79,6 +98,12 @@ static void convene_client_to_core(convene_client *client, json_t *request) {
 
 /* Queues a frame for the socket; steals frame. Caller holds client->mutex. */
 static void convene_client_queue_locked(convene_client *client, json_t *frame) {
+	if(client->detached_until != 0 && g_queue_get_length(client->outgoing) >= CONVENE_DETACHED_MAX_FRAMES) {
+		/* Nobody reads them: end the participant at the next sweep */
+		client->detached_until = 1;
+		json_decref(frame);
+		return;
+	}
 	char *text = json_dumps(frame, JSON_COMPACT);
 	json_decref(frame);
 	if(text == NULL)
@@ -110,12 +135,13 @@ static void convene_client_close_locked(convene_client *client, int code, const 
 	g_queue_clear_full(client->pending, (GDestroyNotify)json_decref);
 }
 
-convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token,
+convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token, const char *token_sub,
 		int refuse_code, const char *refuse_reason) {
 	convene_client *client = g_malloc0(sizeof(convene_client));
 	client->wsi = wsi;
 	g_strlcpy(client->peer, peer ? peer : "?", sizeof(client->peer));
 	client->token = g_strdup(token);
+	client->token_sub = g_strdup(token_sub);
 	janus_mutex_init(&client->mutex);
 	client->pending = g_queue_new();
 	client->outgoing = g_queue_new();
@@ -191,38 +217,86 @@ static gboolean convene_client_within_rate(convene_client *client) {
 	return FALSE;
 }
 
-/* Handles one complete text frame. Service thread. */
-static void convene_client_frame(convene_client *client, const char *text, size_t len) {
+/* The new socket of `client` goes to `old`, the participant it resumes:
+ * old serves it from now on; what old queued while detached waits for the
+ * reply to the resume. Service thread. */
+static void convene_client_take_over(convene_client *old, convene_client *client) {
+	janus_mutex_lock(&old->mutex);
+	old->detached_until = 0;
+	old->hold_for_joined = TRUE;
+	janus_mutex_unlock(&old->mutex);
+	old->wsi = client->wsi;
+	g_strlcpy(old->peer, client->peer, sizeof(old->peer));
+	old->peer_closed = FALSE;
+	old->close_sent = FALSE;
+	g_free(old->rx);
+	old->rx = NULL;
+	old->rx_len = 0;
+	old->rx_too_large = FALSE;
+	JANUS_LOG(LOG_VERB, "[convene-ws] %s resumes %s in %s\n", old->peer, old->user_id, old->room_id);
+}
+
+/* A `join` with data.resume: the client it takes over, with a ts
+ * reference, or NULL (then it is an ordinary join). Service thread. */
+static convene_client *convene_client_resume_of(convene_client *client, const cv_envelope *env) {
+	if(convene_tcfg.resume_grace <= 0 || env->type != CV_MSG_JOIN || env->room_id == NULL ||
+			!json_is_true(json_object_get(env->data, "resume")))
+		return NULL;
+	/* Who: the socket's token, or with auth "none" the join's userId */
+	const char *user_id = client->token_sub ? client->token_sub : env->user_id;
+	if(user_id == NULL)
+		return NULL;
+	janus_mutex_lock(&client->mutex);
+	gboolean fresh = client->room_id == NULL && client->state != CONVENE_CLIENT_REFUSED &&
+		client->state != CONVENE_CLIENT_FAILED && client->close_code == 0;
+	janus_mutex_unlock(&client->mutex);
+	return fresh ? convene_transport_claim(user_id, env->room_id, client) : NULL;
+}
+
+/* Handles one complete text frame; returns the client serving the socket
+ * from now on (see convene_client_receive). Service thread. */
+static convene_client *convene_client_frame(convene_client *client, const char *text, size_t len) {
 	cv_error err = { CV_OK, NULL };
 	janus_mutex_lock(&client->mutex);
 	gboolean closing = client->close_code != 0;
 	janus_mutex_unlock(&client->mutex);
 	if(closing)
-		return;	/* being closed: nothing more is answered nor acted on */
+		return client;	/* being closed: nothing more is answered nor acted on */
 	if(!convene_client_within_rate(client))
-		return;
+		return client;
 	json_t *msg = cv_envelope_load_bounded(text, len, convene_tcfg.max_json_depth, convene_tcfg.max_json_values, &err);
 	if(msg == NULL) {
 		convene_client_queue(client, cv_error_frame(err.code, err.message, NULL));
-		return;
+		return client;
 	}
 	cv_envelope env;
 	if(!cv_envelope_parse(msg, &env, &err)) {
 		convene_client_queue(client, cv_error_frame(err.code, err.message, env.request_id));
 		json_decref(msg);
-		return;
+		return client;
+	}
+	convene_client *old = convene_client_resume_of(client, &env);
+	if(old != NULL) {
+		convene_client_take_over(old, client);
+		janus_mutex_lock(&old->mutex);
+		g_queue_push_tail(old->pending, msg);
+		janus_mutex_unlock(&old->mutex);
+		convene_client_pump(old);
+		convene_transport_wake(old);
+		janus_refcount_decrease(&old->ts->ref);
+		return old;
 	}
 	if(env.type == CV_MSG_ICE_CANDIDATE && convene_tcfg.candidates_per_minute > 0 &&
 			!cv_bucket_take(&client->candidates, 1, g_get_monotonic_time())) {
 		convene_client_queue(client, cv_error_frame(CV_ERR_RATE_LIMITED, "too many ICE candidates", env.request_id));
 		json_decref(msg);
-		return;
+		return client;
 	}
 	janus_mutex_lock(&client->mutex);
 	if(client->state == CONVENE_CLIENT_REFUSED || client->state == CONVENE_CLIENT_FAILED) {
 		janus_mutex_unlock(&client->mutex);
 		json_decref(msg);
-		return;
+		return client;
 	}
 	if(g_queue_get_length(client->pending) >= (guint)convene_tcfg.max_pending) {
 		convene_client_queue_locked(client, cv_error_frame(CV_ERR_RATE_LIMITED,
@@ -230,7 +304,7 @@ static void convene_client_frame(convene_client *client, const char *text, size_
 		janus_mutex_unlock(&client->mutex);
 		json_decref(msg);
 		convene_transport_wake(client);
-		return;
+		return client;
 	}
 	if(env.type == CV_MSG_ANSWER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP) {
 		/* Contract: an answer with no server offer out is 409 (the core
@@ -241,18 +315,19 @@ static void convene_client_frame(convene_client *client, const char *text, size_
 			janus_mutex_unlock(&client->mutex);
 			json_decref(msg);
 			convene_transport_wake(client);
-			return;
+			return client;
 		}
 		client->server_offer_out = FALSE;
 	}
 	g_queue_push_tail(client->pending, msg);
 	janus_mutex_unlock(&client->mutex);
 	convene_client_pump(client);
+	return client;
 }
 
-void convene_client_receive(convene_client *client, const void *in, size_t len, gboolean final, gboolean binary) {
+convene_client *convene_client_receive(convene_client *client, const void *in, size_t len, gboolean final, gboolean binary) {
 	if(client->close_sent)
-		return;	/* closing: nothing more is read */
+		return client;	/* closing: nothing more is read */
 	if(!client->rx_too_large) {
 		if(client->rx_len + len > (size_t)convene_tcfg.max_frame_size) {
 			client->rx_too_large = TRUE;
@@ -266,22 +341,29 @@ void convene_client_receive(convene_client *client, const void *in, size_t len, 
 		}
 	}
 	if(!final)
-		return;
+		return client;
+	convene_client *serving = client;
 	if(client->rx_too_large) {
 		convene_client_queue(client, cv_error_frame(CV_ERR_TOO_LARGE, "frame over the size limit", NULL));
 	} else if(binary) {
 		convene_client_queue(client, cv_error_frame(CV_ERR_BAD_REQUEST, "binary frames are not supported: send JSON text", NULL));
 	} else {
-		convene_client_frame(client, client->rx ? client->rx : "", client->rx_len);
+		serving = convene_client_frame(client, client->rx ? client->rx : "", client->rx_len);
 	}
 	g_free(client->rx);
 	client->rx = NULL;
 	client->rx_len = 0;
 	client->rx_too_large = FALSE;
+	return serving;
 }
 
 int convene_client_writable(convene_client *client) {
 	janus_mutex_lock(&client->mutex);
+	if(client->hold_for_joined) {
+		/* Resumed: the reply to the resume goes first */
+		janus_mutex_unlock(&client->mutex);
+		return 0;
+	}
 	convene_out *out = g_queue_pop_head(client->outgoing);
 	gboolean more = !g_queue_is_empty(client->outgoing);
 	int close_code = client->close_code;
@@ -317,6 +399,41 @@ int convene_client_writable(convene_client *client) {
 		lws_set_timeout(client->wsi, PENDING_TIMEOUT_CLOSE_ACK, 3);
 	}
 	return 0;
+}
+
+gboolean convene_client_detach(convene_client *client) {
+	if(convene_tcfg.resume_grace <= 0 || client->peer_closed || client->close_sent)
+		return FALSE;
+	janus_mutex_lock(&client->mutex);
+	gboolean keep = client->state == CONVENE_CLIENT_READY && client->room_id != NULL && client->close_code == 0;
+	guint64 session_id = client->session_id, handle_id = client->handle_id;
+	if(keep) {
+		client->detached_until = cv_mono_us() + (gint64)convene_tcfg.resume_grace * G_USEC_PER_SEC;
+		client->hold_for_joined = FALSE;
+	}
+	janus_mutex_unlock(&client->mutex);
+	if(!keep)
+		return FALSE;
+	client->wsi = NULL;
+	g_free(client->rx);
+	client->rx = NULL;
+	client->rx_len = 0;
+	/* The plugin marks the participant: if it does not come back, it
+	 * leaves with reason "timeout" */
+	convene_client_to_core(client, json_pack("{sssssIsIs{ss}}", "janus", "message",
+		"transaction", CONVENE_TXN_DETACHED, "session_id", (json_int_t)session_id,
+		"handle_id", (json_int_t)handle_id, "body", CV_BRIDGE_TRANSPORT_EVENT, "detached"));
+	JANUS_LOG(LOG_VERB, "[convene-ws] %s dropped: %s kept %d s for a resume\n", client->peer,
+		client->user_id, convene_tcfg.resume_grace);
+	return TRUE;
+}
+
+gboolean convene_client_detach_expired(convene_client *client, gint64 now) {
+	janus_mutex_lock(&client->mutex);
+	gboolean expired = client->detached_until != 0 &&
+		(now >= client->detached_until || client->room_id == NULL || client->state != CONVENE_CLIENT_READY);
+	janus_mutex_unlock(&client->mutex);
+	return expired;
 }
 
 void convene_client_closed(convene_client *client) {
@@ -391,6 +508,7 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 				client->server_offer_out = TRUE;	/* the core refused the answer: still unanswered */
 			if(error && !client->in_flight_internal) {
 				convene_client_queue_locked(client, cv_bridge_error_frame(message, client->in_flight_request_id));
+				client->hold_for_joined = FALSE;
 				tell = TRUE;
 				json_t *e = json_object_get(message, "error");
 				const char *reason = json_string_value(json_object_get(e, "reason"));
@@ -441,7 +559,28 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 		g_atomic_int_set(&client->joined, 1);
 	else if(strcmp(type, "offer") == 0 && g_strcmp0(json_string_value(json_object_get(frame, "userId")), CV_SERVER_ID) == 0)
 		client->server_offer_out = TRUE;
-	convene_client_queue_locked(client, frame);
+	/* Which participant this socket carries, for a resume */
+	if(strcmp(type, "joined") == 0) {
+		g_free(client->user_id);
+		client->user_id = g_strdup(json_string_value(json_object_get(frame, "userId")));
+		g_free(client->room_id);
+		client->room_id = g_strdup(json_string_value(json_object_get(frame, "roomId")));
+	} else if(strcmp(type, "left") == 0 || strcmp(type, "kicked") == 0 || strcmp(type, "room-closed") == 0) {
+		g_free(client->room_id);
+		client->room_id = NULL;
+	}
+	if(client->hold_for_joined && (strcmp(type, "joined") == 0 || strcmp(type, "error") == 0)) {
+		/* The reply to a resume: before the frames kept while detached */
+		GQueue *kept = client->outgoing;
+		client->outgoing = g_queue_new();
+		convene_client_queue_locked(client, frame);
+		while(!g_queue_is_empty(kept))
+			g_queue_push_tail(client->outgoing, g_queue_pop_head(kept));
+		g_queue_free(kept);
+		client->hold_for_joined = FALSE;
+	} else {
+		convene_client_queue_locked(client, frame);
+	}
 	janus_mutex_unlock(&client->mutex);
 	convene_transport_wake(client);
 }

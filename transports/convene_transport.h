@@ -65,6 +65,7 @@ typedef struct convene_transport_config {
 	char *tls_key;
 	gboolean tls_redirect_http;	/* with TLS: redirect plain http to https on the same port */
 	char **allowed_origins;		/* NULL: any Origin */
+	int resume_grace;			/* seconds a participant whose socket dropped is kept, 30; 0: off */
 } convene_transport_config;
 
 extern convene_transport_config convene_tcfg;
@@ -85,6 +86,7 @@ typedef struct convene_client {
 	janus_transport_session *ts;
 	char peer[64];					/* remote address, for logs and per-address limits */
 	char *token;					/* the verified token, handed to the plugin on join */
+	char *token_sub;				/* its subject: who this socket is (NULL with auth "none") */
 
 	janus_mutex mutex;				/* guards the fields below */
 	convene_client_state state;
@@ -103,6 +105,11 @@ typedef struct convene_client {
 	char close_reason[64];
 	volatile gint wants_write;		/* service thread must request writable */
 	volatile gint destroyed;		/* the socket is gone */
+	/* Reconnection (docs/protocol.md): the participant this client carries,
+	 * from the `joined`/`left`/`kicked`/`room-closed` frames it was sent */
+	char *user_id, *room_id;		/* NULL when not in a room */
+	gint64 detached_until;			/* socket dropped: kept until then (monotonic us); 0: attached */
+	gboolean hold_for_joined;		/* resumed: frames kept meanwhile wait behind the `joined` */
 
 	volatile gint joined;			/* a `joined` frame went to it (the join timeout is over) */
 
@@ -112,22 +119,35 @@ typedef struct convene_client {
 	cv_abuse abuse;					/* refusals by `rate` */
 	cv_bucket candidates;			/* ICE candidates */
 	gboolean close_sent;			/* our close frame is out: waiting for the client's */
+	gboolean peer_closed;			/* the client sent a close frame: a goodbye, not a drop */
 	char *rx;
 	size_t rx_len;
 	gboolean rx_too_large;
 } convene_client;
 
 /* Creates the client of a just-established socket; token is the verified
- * token or NULL. Starts the Janus session, unless refuse_code is not 0:
- * then the socket is closed with that code and reason. Service thread. */
-convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token,
+ * token (token_sub its subject) or NULL. Starts the Janus session, unless
+ * refuse_code is not 0: then the socket is closed with that code and
+ * reason. Service thread. */
+convene_client *convene_client_new(struct lws *wsi, const char *peer, const char *token, const char *token_sub,
 	int refuse_code, const char *refuse_reason);
 /* Closes a socket that stayed without joining for longer than the join
  * timeout. Service thread. */
 void convene_client_check_join(convene_client *client, gint64 now_us);
 /* Appends received bytes; at the end of a message, handles the frame.
- * Service thread. */
-void convene_client_receive(convene_client *client, const void *in, size_t len, gboolean final, gboolean binary);
+ * Returns the client that serves the socket from now on: `client`, or the
+ * participant a `join {resume:true}` took over (the caller then ends
+ * `client` with convene_client_closed, and must not use it). Service thread. */
+convene_client *convene_client_receive(convene_client *client, const void *in, size_t len, gboolean final, gboolean binary);
+/* The socket closed without a goodbye (no close frame from the client, no
+ * close of ours) while its participant is in a room: keeps the client for
+ * resume_grace seconds without a socket (frames queue up, keepalives go
+ * on) and tells the plugin. Returns FALSE when the client is not to be
+ * kept: the caller ends it. Service thread. */
+gboolean convene_client_detach(convene_client *client);
+/* Whether a detached client's time is up (grace over, too many frames
+ * queued, its participant left or its Janus session ended). Any thread. */
+gboolean convene_client_detach_expired(convene_client *client, gint64 now);
 /* Writes the next queued frame, or once the queue is empty and a close was
  * asked for, the close frame (then the socket waits up to 3 s for the
  * client's close). Returns -1 to drop the socket. Service thread. */
@@ -144,5 +164,11 @@ void convene_client_keepalive(convene_client *client);
 /* --- the registry and service (janus_convene_transport.c) ----------------- */
 /* Flags the client for writing and wakes the service thread. Any thread. */
 void convene_transport_wake(convene_client *client);
+/* The client that carries participant user_id in room_id, for a resume by
+ * `claimant`: a detached one, or one whose socket is still open (the drop
+ * was not noticed yet; that socket is then closed without ending the
+ * participant). Returns it with a reference on its ts, or NULL. Takes
+ * clients_mutex. Service thread. */
+convene_client *convene_transport_claim(const char *user_id, const char *room_id, convene_client *claimant);
 
 #endif

@@ -120,6 +120,7 @@ static const struct convene_t_setting {
 	{ "max_json_values", CONVENE_T_INT, CONVENE_T_FIELD(max_json_values), 2000, 16, 1000000, NULL },
 	{ "max_pending", CONVENE_T_INT, CONVENE_T_FIELD(max_pending), 256, 1, 100000, NULL },
 	{ "keepalive_interval", CONVENE_T_INT, CONVENE_T_FIELD(keepalive_interval), 20, 1, 3600, NULL },
+	{ "resume_grace", CONVENE_T_INT, CONVENE_T_FIELD(resume_grace), 30, 0, 3600, NULL },
 	{ "rate_limit", CONVENE_T_DOUBLE, CONVENE_T_FIELD(rate_limit), 100, 0, 1e6, NULL },
 	{ "rate_burst", CONVENE_T_INT, CONVENE_T_FIELD(rate_burst), 300, 1, 1000000, NULL },
 	{ "rate_strikes", CONVENE_T_INT, CONVENE_T_FIELD(rate_strikes), 20, 0, 1000000, NULL },
@@ -313,10 +314,12 @@ static void convene_t_release_address(const char *address) {
 		g_hash_table_insert(clients_per_address, g_strdup(address), GUINT_TO_POINTER(count - 1));
 }
 
-/* Checks the ?token= of a connection; fills *token (caller frees). */
-static gboolean convene_t_authorize(struct lws *wsi, char **token) {
+/* Checks the ?token= of a connection; fills *token and *sub, its subject
+ * (caller frees). */
+static gboolean convene_t_authorize(struct lws *wsi, char **token, char **sub) {
 	char value[CV_JWT_MAX_LEN + 1];
 	*token = NULL;
+	*sub = NULL;
 	const char *arg = lws_get_urlarg_by_name(wsi, "token=", value, sizeof(value));
 	if(convene_tcfg.auth.none)
 		return TRUE;
@@ -329,6 +332,7 @@ static gboolean convene_t_authorize(struct lws *wsi, char **token) {
 		return FALSE;
 	}
 	*token = g_strdup(arg);
+	*sub = g_strdup(claims.sub);
 	return TRUE;
 }
 
@@ -360,16 +364,17 @@ static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		case LWS_CALLBACK_ESTABLISHED: {
 			char peer[64] = "?";
 			lws_get_peer_simple(wsi, peer, sizeof(peer));
-			char *token = NULL;
+			char *token = NULL, *sub = NULL;
 			const char *refuse_reason = NULL;
 			int refuse = convene_t_admit(peer, &refuse_reason);
-			gboolean ok = convene_t_authorize(wsi, &token);
+			gboolean ok = convene_t_authorize(wsi, &token, &sub);
 			if(refuse == 0 && !ok) {
 				refuse = LWS_CLOSE_STATUS_POLICY_VIOLATION;
 				refuse_reason = "Unauthorized";
 			}
-			convene_client *client = convene_client_new(wsi, peer, token, refuse, refuse_reason);
+			convene_client *client = convene_client_new(wsi, peer, token, sub, refuse, refuse_reason);
 			g_free(token);
+			g_free(sub);
 			pss->client = client;
 			janus_mutex_lock(&clients_mutex);
 			g_hash_table_add(clients, client);
@@ -379,13 +384,30 @@ static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason,
 				lws_callback_on_writable(wsi);
 			return 0;
 		}
-		case LWS_CALLBACK_RECEIVE:
-			if(pss->client != NULL)
-				convene_client_receive(pss->client, in, len, lws_is_final_fragment(wsi), lws_frame_is_binary(wsi));
+		case LWS_CALLBACK_RECEIVE: {
+			convene_client *client = pss->client;
+			if(client == NULL)
+				return 0;
+			convene_client *serving = convene_client_receive(client, in, len, lws_is_final_fragment(wsi),
+				lws_frame_is_binary(wsi));
+			if(serving != client) {
+				/* A resume: the socket (and its address's count) now serves
+				 * the participant it took over; its own client (and Janus
+				 * session) ends */
+				pss->client = serving;
+				janus_mutex_lock(&clients_mutex);
+				g_hash_table_remove(clients, client);
+				janus_mutex_unlock(&clients_mutex);
+				convene_client_closed(client);
+			}
 			return 0;
+		}
 		case LWS_CALLBACK_SERVER_WRITEABLE:
 			return pss->client ? convene_client_writable(pss->client) : 0;
 		case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+			/* A goodbye from the client: no resume for this socket */
+			if(pss->client != NULL)
+				pss->client->peer_closed = TRUE;
 			/* The client's close answers ours: done, no echo */
 			return (pss->client && pss->client->close_sent) ? -1 : 0;
 		case LWS_CALLBACK_CLOSED: {
@@ -393,6 +415,14 @@ static int convene_t_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			if(client == NULL)
 				return 0;
 			pss->client = NULL;
+			/* Dropped while in a room: kept for a resume (stays listed, but
+			 * no longer holds a connection of its address) */
+			if(!g_atomic_int_get(&stopping) && convene_client_detach(client)) {
+				janus_mutex_lock(&clients_mutex);
+				convene_t_release_address(client->peer);
+				janus_mutex_unlock(&clients_mutex);
+				return 0;
+			}
 			janus_mutex_lock(&clients_mutex);
 			g_hash_table_remove(clients, client);
 			convene_t_release_address(client->peer);
@@ -451,17 +481,70 @@ static void convene_t_keepalive(lws_sorted_usec_list_t *sul) {
 		(lws_usec_t)convene_tcfg.keepalive_interval * LWS_US_PER_SEC);
 }
 
-/* Once a second: closes sockets that never joined. Service thread. */
-static void convene_t_housekeeping(lws_sorted_usec_list_t *sul) {
-	gint64 now = g_get_monotonic_time();
+convene_client *convene_transport_claim(const char *user_id, const char *room_id, convene_client *claimant) {
+	convene_client *found = NULL;
+	struct lws *open_wsi = NULL;
 	janus_mutex_lock(&clients_mutex);
 	GHashTableIter iter;
 	gpointer key;
 	g_hash_table_iter_init(&iter, clients);
-	while(g_hash_table_iter_next(&iter, &key, NULL))
-		convene_client_check_join(key, now);
+	while(found == NULL && g_hash_table_iter_next(&iter, &key, NULL)) {
+		convene_client *client = key;
+		if(client == claimant || g_atomic_int_get(&client->destroyed))
+			continue;
+		janus_mutex_lock(&client->mutex);
+		gboolean match = client->state == CONVENE_CLIENT_READY && client->close_code == 0 &&
+			client->user_id != NULL && client->room_id != NULL &&
+			strcmp(client->user_id, user_id) == 0 && strcmp(client->room_id, room_id) == 0 &&
+			(client->detached_until == 0 || client->detached_until > cv_mono_us());
+		janus_mutex_unlock(&client->mutex);
+		if(!match)
+			continue;
+		found = client;
+		janus_refcount_increase(&client->ts->ref);
+		if(client->wsi != NULL) {
+			/* Its socket is still open (the drop was not noticed yet):
+			 * unhook it from the client, then close it */
+			convene_pss *old_pss = lws_wsi_user(client->wsi);
+			if(old_pss != NULL)
+				old_pss->client = NULL;
+			open_wsi = client->wsi;
+			client->wsi = NULL;
+			convene_t_release_address(client->peer);
+		}
+	}
 	janus_mutex_unlock(&clients_mutex);
-	lws_sul_schedule(lws_ctx, 0, &housekeeping_timer, convene_t_housekeeping, LWS_US_PER_SEC);
+	if(open_wsi != NULL)
+		lws_set_timeout(open_wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+	return found;
+}
+
+/* Four times a second: closes sockets that never joined, ends the
+ * participants kept for a resume whose time is up. Service thread. */
+static void convene_t_housekeeping(lws_sorted_usec_list_t *sul) {
+	gint64 now = g_get_monotonic_time();
+	GList *ended = NULL;
+	janus_mutex_lock(&clients_mutex);
+	GHashTableIter iter;
+	gpointer key;
+	g_hash_table_iter_init(&iter, clients);
+	while(g_hash_table_iter_next(&iter, &key, NULL)) {
+		convene_client *client = key;
+		if(client->wsi == NULL && convene_client_detach_expired(client, now)) {
+			ended = g_list_prepend(ended, client);
+			g_hash_table_iter_remove(&iter);
+		} else if(client->wsi != NULL) {
+			convene_client_check_join(client, now);
+		}
+	}
+	janus_mutex_unlock(&clients_mutex);
+	for(GList *l = ended; l != NULL; l = l->next) {
+		convene_client *client = l->data;
+		JANUS_LOG(LOG_VERB, "[convene-ws] %s did not come back: ending %s\n", client->peer, client->user_id);
+		convene_client_closed(client);
+	}
+	g_list_free(ended);
+	lws_sul_schedule(lws_ctx, 0, &housekeeping_timer, convene_t_housekeeping, 250 * LWS_US_PER_MS);
 }
 
 static void *convene_t_service(void *data) {
@@ -594,6 +677,14 @@ static void convene_t_destroy(void) {
 	/* Closing the context closes every socket (LWS_CALLBACK_CLOSED) */
 	lws_context_destroy(lws_ctx);
 	lws_ctx = NULL;
+	/* What is left has no socket: participants kept for a resume */
+	janus_mutex_lock(&clients_mutex);
+	GList *kept = g_hash_table_get_keys(clients);
+	g_hash_table_remove_all(clients);
+	janus_mutex_unlock(&clients_mutex);
+	for(GList *l = kept; l != NULL; l = l->next)
+		convene_client_closed(l->data);
+	g_list_free(kept);
 	janus_mutex_lock(&clients_mutex);
 	g_hash_table_destroy(clients);
 	clients = NULL;
@@ -694,5 +785,6 @@ static json_t *convene_t_query_transport(json_t *request) {
 	json_object_set_new(reply, "port", json_integer(convene_tcfg.port));
 	json_object_set_new(reply, "ws_path", json_string(convene_tcfg.ws_path));
 	json_object_set_new(reply, "auth", json_string(convene_tcfg.auth.none ? "none" : "jwt"));
+	json_object_set_new(reply, "resume_grace", json_integer(convene_tcfg.resume_grace));
 	return reply;
 }

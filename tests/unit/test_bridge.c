@@ -270,6 +270,23 @@ static void test_request_extra_body(void) {
 	json_decref(f.msg);
 }
 
+/* A client cannot pass itself off as the transport: its transportEvent key
+ * never reaches the plugin, whatever else the frame has. */
+static void test_request_transport_event_dropped(void) {
+	client_frame f = client("{\"type\":\"ping\",\"transportEvent\":\"detached\"}");
+	json_t *req = request(&f, NULL);
+	CV_CHECK(json_is(json_object_get(req, "body"), "{\"type\":\"ping\"}"));
+	json_decref(req);
+	json_decref(f.msg);
+	f = client("{\"type\":\"join\",\"roomId\":\"r1\",\"transportEvent\":\"detached\"}");
+	json_t *extra = json("{\"token\":\"verified\"}");
+	req = request(&f, extra);
+	CV_CHECK(json_is(json_object_get(req, "body"), "{\"type\":\"join\",\"roomId\":\"r1\",\"token\":\"verified\"}"));
+	json_decref(req);
+	json_decref(extra);
+	json_decref(f.msg);
+}
+
 /* extra_body goes into the body of a jsep message too. */
 static void test_request_extra_body_jsep(void) {
 	client_frame f = client("{\"type\":\"offer\",\"token\":\"x\"," OFFER_DATA "}");
@@ -556,6 +573,7 @@ int main(void) {
 	CV_RUN(test_request_trickle_completed);
 	CV_RUN(test_request_extra_body);
 	CV_RUN(test_request_extra_body_jsep);
+	CV_RUN(test_request_transport_event_dropped);
 	CV_RUN(test_request_independent);
 	CV_RUN(test_request_big_ids);
 	CV_RUN(test_frame_event);

@@ -581,6 +581,29 @@ class SfuPeer:
                                 "the server's first offer (receive-only)")
         return self
 
+    async def drop(self):
+        """Drops the signaling socket with no close handshake, as a network
+        loss would; the PeerConnection stays as it is."""
+        self.client.abort()
+        await self.client.wait_closed(3)
+
+    async def resume(self, room=None, timeout=5.0):
+        """Opens a new signaling socket and joins with data.resume (docs/protocol.md,
+        "Reconnection"); the peer's signalling follows the new socket. Returns the
+        `joined` frame: data.resumed tells whether the server took the participant
+        over (then the PeerConnection carries on as it was)."""
+        query = {"token": self.token} if self.token else None
+        old = self.client
+        self.client = await convene.Client.connect(name=f"{self.name}-ws2", url=self.url, query=query)
+        if old is not None and not old.closed:
+            old.abort()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+        joined = await self.client.join(room or self.room, self.user_id, timeout=timeout, resume=True)
+        self._loop_task = asyncio.ensure_future(self._signal_loop())
+        self._emit("resumed", resumed=(joined.get("data") or {}).get("resumed"))
+        return joined
+
     def _watch_channel(self, channel):
         if channel in self.channels:
             return
