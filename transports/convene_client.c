@@ -343,7 +343,13 @@ convene_client *convene_client_receive(convene_client *client, const void *in, s
 	if(!final)
 		return client;
 	convene_client *serving = client;
-	if(client->rx_too_large) {
+	if(!binary && !client->rx_too_large && !g_utf8_validate(client->rx ? client->rx : "", (gssize)client->rx_len, NULL)) {
+		/* RFC 6455 8.1: text that is not UTF-8 fails the connection */
+		janus_mutex_lock(&client->mutex);
+		convene_client_close_locked(client, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "Invalid UTF-8");
+		janus_mutex_unlock(&client->mutex);
+		convene_transport_wake(client);
+	} else if(client->rx_too_large) {
 		convene_client_queue(client, cv_error_frame(CV_ERR_TOO_LARGE, "frame over the size limit", NULL));
 	} else if(binary) {
 		convene_client_queue(client, cv_error_frame(CV_ERR_BAD_REQUEST, "binary frames are not supported: send JSON text", NULL));

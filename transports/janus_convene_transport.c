@@ -603,7 +603,9 @@ static int convene_t_init(janus_transport_callbacks *callback, const char *confi
 	info.protocols = convene_t_protocols;
 	info.gid = -1;
 	info.uid = -1;
-	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+	/* (UTF-8 is checked by convene_client_receive, which closes with 1007
+	 * itself: a close of ours, so no resume is kept for that socket) */
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	/* Handshakes (TLS, HTTP upgrade) that do not complete in time are
 	 * dropped. A socket that sent no pong for ping_interval gets a ping; one
 	 * that does not answer it within another ping_interval (a half-open TCP

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# with-server: --auth jwt --set transport.rate_limit=20 --set transport.rate_burst=30 --set transport.rate_strikes=5 --set transport.candidates_per_minute=20 --set transport.join_timeout=2 --set transport.ping_interval=1 --set transport.handshake_timeout=2 --set plugin.max_rooms=8 --set plugin.kick_ban=2
+# with-server: --auth jwt --set transport.rate_limit=20 --set transport.rate_burst=30 --set transport.rate_strikes=5 --set transport.candidates_per_minute=20 --set transport.join_timeout=2 --set transport.ping_interval=1 --set transport.handshake_timeout=2 --set plugin.max_rooms=8 --set plugin.kick_ban=2 --set transport.resume_grace=2
 #
 # Bad input that takes time or volume (docs/security.md), with small limits
 # so that it is quick: message floods (429, then close 1008 "Rate limited"),
@@ -29,6 +29,7 @@ CONFIGURED = {"demo", "demo-mesh", "limited", "private-room", "vip", "pin-room"}
 RATE_BURST, RATE_STRIKES = 30, 5
 CANDIDATE_BURST = 10
 JOIN_TIMEOUT, PING_INTERVAL, HANDSHAKE_TIMEOUT, KICK_BAN = 2, 1, 2, 2
+RESUME_GRACE = 2   # transport.resume_grace in the with-server line
 CANDIDATE = "candidate:842163049 1 udp 1677729535 10.77.0.2 {port} typ srflx raddr 0.0.0.0 rport 0"
 
 
@@ -199,8 +200,9 @@ async def _():
     await fresh_client_served()
 
 
-@case("half-open: a joined socket that stops answering pings is dropped after 2 x ping_interval; "
-      "the room sees user-left disconnected; a quiet client that answers pings stays", timeout=30)
+@case("half-open: a joined socket that stops answering pings is dropped after 2 x ping_interval, "
+      "its participant kept for the resume grace, then the room sees user-left timeout; "
+      "a quiet client that answers pings stays", timeout=30)
 async def _():
     room = uid("room")
     bystander = await member(room, uid("bystander"))
@@ -212,10 +214,12 @@ async def _():
     await bystander.expect("user-joined", userId=sub)
     start = time.monotonic()
     # from now on the raw socket reads nothing and answers nothing
-    left = await bystander.expect("user-left", userId=sub, timeout=2 * PING_INTERVAL + 4)
+    # (a dropped socket keeps its participant for resume_grace: docs/protocol.md, "Reconnection")
+    left = await bystander.expect("user-left", userId=sub, timeout=2 * PING_INTERVAL + RESUME_GRACE + 4)
     elapsed = time.monotonic() - start
-    check_eq(left.get("data"), {"reason": "disconnected"}, "user-left.data")
-    check(elapsed >= 2 * PING_INTERVAL - 0.5, f"dropped after {elapsed:.1f} s, before the ping could be answered")
+    check_eq(left.get("data"), {"reason": "timeout"}, "user-left.data")
+    check(elapsed >= 2 * PING_INTERVAL + RESUME_GRACE - 0.5,
+          f"user-left {elapsed:.1f} s after the socket went silent: before the pings and the grace ran out")
     # what the raw socket got: pings, then the end of the stream
     frames = await raw.read_until_end(timeout=2)
     check(any(op == 9 for op, _ in frames), f"no ping reached the silent socket: {frames!r}")

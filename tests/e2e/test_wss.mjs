@@ -3,7 +3,7 @@
 // with --ignore-certificate-errors), tls_redirect_http off.
 //
 //   1. The demo page (html/index.html) loads over https.
-//   2. Two demo tabs join demo-mesh through the form: the page picks wss://
+//   2. Two mesh demo tabs (html/mesh.html) join demo-mesh through the form: the page picks wss://
 //      because it was served over https; each decodes the other's video.
 //   3. A two-page SFU call (tests/e2e/pages/sfu-client.js) with its
 //      WebSocket on wss://: each page decodes the other's video and receives
@@ -31,11 +31,11 @@ async function openDemo(name) {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
     const page = await context.newPage();
     page.watch = watchPage(page, { name, diag: t.diag });
-    await page.goto(env.httpUrl);
+    await page.goto(new URL('mesh.html', env.httpUrl).href);
     await page.fill('#name', name);
     await page.fill('#room', 'demo-mesh');
-    await page.click('button[type=submit]');
-    await waitFor(() => page.evaluate(() => document.getElementById('status').textContent.startsWith('in demo-mesh')),
+    await page.click('#join');
+    await waitFor(() => page.evaluate(() => document.body.dataset.state === 'in-call'),
         { timeout: 15000, what: `${name} joined` });
     demo[name] = page;
     return page;
@@ -80,7 +80,8 @@ try {
             if (!urls.length || !urls.every((u) => u.startsWith('wss://')))
                 throw new Error(`${name}'s WebSockets: ${JSON.stringify(urls)}`);
         }
-        const peerOf = (id) => window.convene.peers.get(id)?.pc;
+        /* mesh.html: the one other participant's PeerConnection */
+        const peerOf = () => { const e = [...window.demo.room.peers.values()]; return e.length ? e[0].pc : null; };
         for (const [me, other] of [['ann', 'ben'], ['ben', 'ann']]) {
             const r = await expectVideoFlowing(demo[me], peerOf, other, { timeout: 20000 });
             t.diag(`  ${me} <- ${other}: framesDecoded ${r.first} -> ${r.second}`);
