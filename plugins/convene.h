@@ -289,6 +289,11 @@ void convene_media_set_layer(convene_session *session, const char *publisher_id,
 void convene_stream_request_keyframe(convene_stream *stream);
 /* Rebuilds the snapshots the media threads read from the session's tables. */
 void convene_media_publish_tables(convene_session *session);
+/* Releases the snapshots the session's RTP thread holds (its publish
+ * table and its streams' subscriber lists): called on the handle's loop
+ * thread, where incoming_rtp runs, once the PeerConnection is over
+ * (hangup_media, destroy_session), so no reference cycle outlives it. */
+void convene_media_release_readers(convene_session *session);
 /* The media callbacks of the plugin. */
 void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *packet);
 void convene_media_incoming_rtcp(convene_session *session, janus_plugin_rtcp *packet);

@@ -221,12 +221,19 @@ void convene_media_publish_tables(convene_session *session) {
 /* --- RTP -------------------------------------------------------------------- */
 
 /* Relays one packet to one forward: payload type, sequence number and
- * timestamp rewritten for that subscriber, restored by the caller. */
+ * timestamp rewritten for that subscriber, restored by the caller; a VP8
+ * descriptor rewritten and restored here. */
 static void convene_media_relay(convene_forward *forward, janus_plugin_rtp *packet, const cv_rtp_header *rtp, int64_t now) {
 	uint16_t seq;
 	uint32_t ts;
 	cv_rtp_rewrite(&forward->rewriter, rtp->ssrc, rtp->seq, rtp->ts, now, &seq, &ts);
 	cv_rtp_set((uint8_t *)packet->buffer, seq, ts, (uint8_t)g_atomic_int_get(&forward->out_pt));
+	/* VP8: this receiver's PictureID/TL0PICIDX, put back after the send
+	 * (the core copies the packet) */
+	uint8_t *payload = (uint8_t *)packet->buffer + rtp->header_len;
+	cv_vp8_descriptor original;
+	gboolean vp8 = forward->source->kind == CV_KIND_VIDEO && forward->source->vcodec == CV_CODEC_VP8 &&
+		cv_vp8_rewrite(&forward->rewriter.vp8, payload, rtp->payload_len, &original);
 	janus_plugin_rtp out = {
 		.mindex = forward->mindex,
 		.video = packet->video,
@@ -235,6 +242,8 @@ static void convene_media_relay(convene_forward *forward, janus_plugin_rtp *pack
 		.extensions = packet->extensions,
 	};
 	convene_gateway->relay_rtp(forward->subscriber->handle, &out);
+	if(vp8)
+		cv_vp8_descriptor_write(payload, &original);
 }
 
 /* The hot path of a simulcast stream: each subscriber gets one layer
@@ -268,8 +277,46 @@ static void convene_media_forward_layer(convene_stream *stream, janus_plugin_rtp
 		convene_stream_request_keyframe(stream);
 }
 
-void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *packet) {
+/* The RTP thread's subscriber readers hold snapshots of forwards, and a
+ * forward holds its subscriber session and its source stream: a reader that
+ * is never read again (its stream left the publish table, or the
+ * PeerConnection is gone) would keep a reference cycle (stream -> reader ->
+ * forward -> stream, and across sessions through forward->subscriber)
+ * alive for ever. So readers are released on the thread that owns them:
+ * here when a table without the stream is picked up, and in
+ * convene_media_release_readers when the PeerConnection ends. */
+static void convene_media_drop_readers(convene_snap *old, convene_snap *table) {
+	for(guint i = 0; old != NULL && i < old->len; i++) {
+		convene_stream *stream = old->items[i];
+		if(stream == NULL)
+			continue;
+		if(table == NULL || (guint)stream->mindex >= table->len || table->items[stream->mindex] != stream)
+			convene_snap_reader_clear(&stream->rtp_reader);
+	}
+}
+
+/* The publish table for the RTP thread: when it changed, the streams that
+ * left it give up their readers (nothing on this thread can reach them
+ * any more). */
+static convene_snap *convene_media_table(convene_session *session) {
+	convene_snap *old = session->rtp_reader.snap;
+	if(g_atomic_int_get(&session->publish_table.generation) == session->rtp_reader.generation)
+		return old;
+	if(old != NULL)
+		janus_refcount_increase(&old->ref);
 	convene_snap *table = convene_snap_read(&session->rtp_reader, &session->publish_table);
+	convene_media_drop_readers(old, table);
+	convene_snap_unref(old);
+	return table;
+}
+
+void convene_media_release_readers(convene_session *session) {
+	convene_media_drop_readers(session->rtp_reader.snap, NULL);
+	convene_snap_reader_clear(&session->rtp_reader);
+}
+
+void convene_media_incoming_rtp(convene_session *session, janus_plugin_rtp *packet) {
+	convene_snap *table = convene_media_table(session);
 	if(table == NULL || packet->mindex < 0 || (guint)packet->mindex >= table->len)
 		return;
 	convene_stream *stream = table->items[packet->mindex];

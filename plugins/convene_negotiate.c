@@ -166,6 +166,16 @@ void convene_nego_refresh(convene_session *session) {
 		session->renegotiate = TRUE;
 		return;
 	}
+	/* While a PeerConnection with a data channel is connecting, the offer
+	 * waits until it is up (setup_media): Janus 1.1.2 creates the SCTP
+	 * association a second time, and leaks the first with the whole ICE
+	 * handle, when a client answer reaches the core during the DTLS
+	 * handshake (janus.c "Creating datachannels..." does not check that the
+	 * handshake, which creates one too, is over) */
+	if(session->has_pc && g_atomic_int_get(&session->data_accepted) && !g_atomic_int_get(&session->media_up)) {
+		session->renegotiate = TRUE;
+		return;
+	}
 	/* Until the client's first offer, only a receive-only client that did
 	 * not offer in time gets ours (convene_nego_tick) */
 	if(!session->has_pc && !(session->receive_only && g_get_monotonic_time() >= session->first_offer_deadline))

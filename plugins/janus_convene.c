@@ -106,6 +106,7 @@ typedef enum convene_work_kind {
 	CONVENE_WORK_MESSAGE,	/* a client message */
 	CONVENE_WORK_GONE,		/* the handle was destroyed */
 	CONVENE_WORK_HANGUP,	/* the PeerConnection closed */
+	CONVENE_WORK_MEDIA_UP,	/* the PeerConnection is up */
 	CONVENE_WORK_EXIT,		/* stop the thread */
 } convene_work_kind;
 
@@ -392,6 +393,10 @@ static void convene_destroy_session(janus_plugin_session *handle, int *error) {
 	janus_mutex_unlock(&sessions_mutex);
 	if(!g_atomic_int_compare_and_exchange(&session->destroyed, 0, 1))
 		return;
+	/* The core calls this on the handle's loop thread, the one that runs
+	 * incoming_rtp, and stops calling that (handle->stopped): the RTP
+	 * thread's snapshots can go now */
+	convene_media_release_readers(session);
 	/* The handler thread takes the session out of its room, in order with
 	 * the messages queued before; the work item inherits the map's reference */
 	convene_work *work = g_malloc0(sizeof(convene_work));
@@ -479,6 +484,14 @@ static void convene_setup_media(janus_plugin_session *handle) {
 		return;
 	g_atomic_int_set(&session->media_up, 1);
 	JANUS_LOG(LOG_VERB, "[convene] PeerConnection up\n");
+	/* An offer held while it was connecting may go now (convene_nego_refresh) */
+	session = convene_session_get(handle);
+	if(session != NULL) {
+		convene_work *work = g_malloc0(sizeof(convene_work));
+		work->kind = CONVENE_WORK_MEDIA_UP;
+		work->session = session;
+		g_async_queue_push(work_queue, work);
+	}
 }
 
 static void convene_incoming_rtp(janus_plugin_session *handle, janus_plugin_rtp *packet) {
@@ -504,6 +517,9 @@ static void convene_hangup_media(janus_plugin_session *handle) {
 	if(session == NULL)
 		return;
 	g_atomic_int_set(&session->media_up, 0);
+	/* On the handle's loop thread, where incoming_rtp runs: no packet of
+	 * that PeerConnection comes after this */
+	convene_media_release_readers(session);
 	JANUS_LOG(LOG_VERB, "[convene] PeerConnection closed\n");
 	/* The handler thread drops the media state, in order with messages */
 	convene_work *work = g_malloc0(sizeof(convene_work));
@@ -535,6 +551,12 @@ static void *convene_handler(void *data) {
 			convene_request_gone(work->session);
 		} else if(work->kind == CONVENE_WORK_HANGUP) {
 			convene_request_hangup(work->session);
+		} else if(work->kind == CONVENE_WORK_MEDIA_UP) {
+			if(!g_atomic_int_get(&work->session->destroyed) && work->session->renegotiate &&
+					work->session->nego == CONVENE_NEGO_STABLE) {
+				work->session->renegotiate = FALSE;
+				convene_nego_refresh(work->session);
+			}
 		} else if(!g_atomic_int_get(&work->session->destroyed)) {
 			convene_request_handle(work->session, work->transaction, work->message, work->jsep);
 		}

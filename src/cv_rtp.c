@@ -223,6 +223,7 @@ bool cv_rtp_is_keyframe(cv_video_codec codec, const uint8_t *payload, size_t len
 void cv_rtp_rewriter_init(cv_rtp_rewriter *rw, uint32_t clock_rate) {
 	memset(rw, 0, sizeof(*rw));
 	rw->clock_rate = clock_rate ? clock_rate : 90000;
+	cv_vp8_rewriter_init(&rw->vp8);
 }
 
 void cv_rtp_rewriter_switch(cv_rtp_rewriter *rw) {
@@ -246,12 +247,18 @@ void cv_rtp_rewrite(cv_rtp_rewriter *rw, uint32_t ssrc, uint16_t seq, uint32_t t
 		rw->last_seq = seq;
 		rw->last_ts = ts;
 		rw->last_time_us = now_us;
+		cv_vp8_rewriter_resync(&rw->vp8);
 	} else if(rw->switching || ssrc != rw->source_ssrc) {
 		/* A new source: continue right after what the receiver last got */
 		int64_t elapsed_us = now_us - rw->last_time_us;
 		if(elapsed_us < 0)
 			elapsed_us = 0;
-		uint32_t ticks = (uint32_t)((elapsed_us * (int64_t)rw->clock_rate) / 1000000);
+		/* elapsed * rate / 1e6 mod 2^32, split into whole seconds and the
+		 * rest so that nothing overflows: the clock rate comes from the
+		 * publisher's SDP (any 32-bit value), and elapsed * rate in int64
+		 * overflowed after 36 minutes at 2^32 Hz */
+		uint64_t e = (uint64_t)elapsed_us;
+		uint32_t ticks = (uint32_t)((e / 1000000) * rw->clock_rate + (e % 1000000) * rw->clock_rate / 1000000);
 		if(ticks == 0)
 			ticks = 1;
 		uint16_t next_seq = (uint16_t)(rw->last_seq + 1);
@@ -260,6 +267,7 @@ void cv_rtp_rewrite(cv_rtp_rewriter *rw, uint32_t ssrc, uint16_t seq, uint32_t t
 		rw->source_ssrc = ssrc;
 		rw->seq_offset = (uint16_t)(next_seq - seq);
 		rw->ts_offset = next_ts - ts;
+		cv_vp8_rewriter_resync(&rw->vp8);
 	}
 	uint16_t s = (uint16_t)(seq + rw->seq_offset);
 	uint32_t t = ts + rw->ts_offset;

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cv_vp8.h"
+
 #define CV_RTP_HEADER_MIN 12
 
 /* The fixed header fields of an RTP packet. */
@@ -69,6 +71,7 @@ typedef struct cv_rtp_rewriter {
 	uint32_t last_ts;		/* timestamp of that packet */
 	int64_t last_time_us;	/* when it was sent */
 	uint32_t clock_rate;
+	cv_vp8_rewriter vp8;	/* VP8 streams: PictureID/TL0PICIDX continuity (cv_vp8.h) */
 } cv_rtp_rewriter;
 
 /* Starts a rewriter for a stream with the given clock rate (48000 audio,
@@ -81,7 +84,8 @@ void cv_rtp_rewriter_switch(cv_rtp_rewriter *rw);
  * sequence number and timestamp. A new source continues right after the
  * last packet sent: seq + 1, ts advanced by the wall time elapsed (at least
  * 1 tick). Packets of the current source keep their spacing, so the
- * receiver's jitter buffer and NACKs keep working. */
+ * receiver's jitter buffer and NACKs keep working. A new source also
+ * resyncs rw->vp8, which the caller applies to VP8 payloads. */
 void cv_rtp_rewrite(cv_rtp_rewriter *rw, uint32_t ssrc, uint16_t seq, uint32_t ts, int64_t now_us,
 	uint16_t *out_seq, uint32_t *out_ts);
 

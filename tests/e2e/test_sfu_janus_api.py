@@ -206,7 +206,9 @@ async def _():
     check_eq(offer["ack"].get("janus"), "ack", "reply to the answer message")
     check_offer_names(jp, offer, w)
     # the WebSocket peer sees the Janus API client's tracks the same way
-    w_offer = next(o for o in reversed(w.offers) if any(t["userId"] == jp.user_id for t in o["tracks"] or []))
+    # (the server may hold this offer until w's own PeerConnection is up)
+    w_offer = await w.wait_offer(cond=lambda o: any(t["userId"] == jp.user_id for t in o["tracks"] or []),
+                                 what=f"offer with {jp.user_id}'s tracks")
     check_offer_names(w, w_offer, jp)
     await jp.wait_media(w.user_id, at_least=5)
     await w.wait_media(jp.user_id, at_least=5)
