@@ -12,7 +12,9 @@
  * second (publishers first) -> --duration seconds after the last one
  * started, the summary is taken (before anybody leaves) and printed as JSON
  * on stdout -> peers leave, the room is destroyed, the process exits.
- * Ctrl-C ends the measured time early (the summary is still printed).
+ * Ctrl-C (SIGINT, SIGTERM) ends the measured time early (the summary is
+ * still printed); SIGUSR1 restarts the latency and loop-lag histograms
+ * (the end of a warm-up).
  *
  * Exit status: 0 when every peer connected, 1 when some did not, 2 for a
  * usage error, 3 when the run could not start (no room, no certificate).
@@ -48,6 +50,7 @@ static GMainLoop *cvl_loop;
 static bool cvl_measuring = true;
 static int cvl_next_peer;
 static int64_t cvl_t_first_start;
+static int64_t cvl_t_latency_from;	/* last SIGUSR1, 0 = none */
 static guint cvl_ramp_src, cvl_end_src;
 static int cvl_exit_status = 0;
 
@@ -154,6 +157,12 @@ static gboolean cvl_quit(gpointer data) {
 	return G_SOURCE_REMOVE;
 }
 
+/* The target finished (rooms destroyed): give the peers' last frames
+ * (leave, close, the session destroys) a moment to go out, then exit. */
+static void cvl_finished(void) {
+	g_timeout_add(700, cvl_quit, NULL);
+}
+
 static void cvl_end_run(void) {
 	if(!cvl_measuring)
 		return;
@@ -178,7 +187,8 @@ static void cvl_end_run(void) {
 			cvl_peer_fail(p, "%s PeerConnection not up when the run ended", pending);
 	}
 	cvl_measuring = false;
-	json_t *summary = cvl_report_build(cvl_t_first_start ? (now - cvl_t_first_start) / 1e9 : 0);
+	json_t *summary = cvl_report_build(cvl_t_first_start ? (now - cvl_t_first_start) / 1e9 : 0,
+		cvl_t_latency_from ? (cvl_t_latency_from - cvl_t_first_start) / 1e9 : 0);
 	char *text = json_dumps(summary, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	printf("%s\n", text);
 	fflush(stdout);
@@ -192,8 +202,8 @@ static void cvl_end_run(void) {
 		if(cvl_peers[i]->started)
 			cvl_ops->stop(cvl_peers[i]);
 	}
-	cvl_ops->finish();
-	g_timeout_add(700, cvl_quit, NULL);
+	cvl_ops->finish(cvl_finished);
+	g_timeout_add(5000, cvl_quit, NULL);	/* the target did not answer */
 }
 
 static gboolean cvl_end_timer(gpointer data) {
@@ -208,6 +218,17 @@ static gboolean cvl_on_signal(gpointer data) {
 		g_main_loop_quit(cvl_loop);
 	else
 		cvl_end_run();
+	return G_SOURCE_CONTINUE;
+}
+
+/* SIGUSR1: latencies from now on only (tests/bench sends it when its
+ * measurement window starts, after the set-up and a warm-up). */
+static gboolean cvl_on_usr1(gpointer data) {
+	if(!cvl_measuring || cvl_t_first_start == 0)
+		return G_SOURCE_CONTINUE;
+	cvl_media_reset_latency();
+	cvl_t_latency_from = cvl_now_ns();
+	cvl_log(1, "SIGUSR1: latency and loop lag counted from now on\n");
 	return G_SOURCE_CONTINUE;
 }
 
@@ -271,17 +292,21 @@ static gboolean cvl_ramp_tick(gpointer data) {
 }
 
 static void cvl_prepared(bool ok) {
+	if(!cvl_measuring)
+		return;		/* the run was ended (a signal) during the preparation */
 	if(!ok) {
 		cvl_log(0, "cvload: the run could not start (see the errors)\n");
 		json_t *errors = cvl_report_errors();
-		json_t *summary = json_pack("{sssoso}", "tool", "cvload", "error", "preparation failed", "errors", errors);
+		json_t *summary = json_pack("{ssssso}", "tool", "cvload", "error", "preparation failed", "errors", errors);
 		char *text = json_dumps(summary, JSON_INDENT(2));
 		printf("%s\n", text);
 		free(text);
 		json_decref(summary);
 		cvl_exit_status = 3;
 		cvl_measuring = false;
-		g_main_loop_quit(cvl_loop);
+		/* destroy the rooms that were made before the failure */
+		cvl_ops->finish(cvl_finished);
+		g_timeout_add(5000, cvl_quit, NULL);
 		return;
 	}
 	cvl_start_next();
@@ -534,6 +559,7 @@ int main(int argc, char **argv) {
 	cvl_report_start();
 	g_unix_signal_add(SIGINT, cvl_on_signal, NULL);
 	g_unix_signal_add(SIGTERM, cvl_on_signal, NULL);
+	g_unix_signal_add(SIGUSR1, cvl_on_usr1, NULL);
 	cvl_log(1, "%s %s: %d peers in %d room(s) (%d publishing per room), ramp %.1f/s, then %.1f s, room %s%s\n",
 		cvl_cfg.target == CVL_TARGET_CONVENE ? "convene" : "videoroom", cvl_cfg.url, cvl_cfg.peers, cvl_cfg.rooms,
 		cvl_cfg.publishers, cvl_cfg.ramp, cvl_cfg.duration_s, cvl_cfg.room_ids[0], cvl_cfg.rooms > 1 ? "..." : "");

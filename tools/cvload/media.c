@@ -75,6 +75,12 @@ void cvl_media_stop_sending(void) {
 	cvl_sending = false;
 }
 
+void cvl_media_reset_latency(void) {
+	for(int k = 0; k < 2; k++)
+		cvl_hist_init(cvl_stats.kind[k].latency_us);
+	cvl_hist_init(cvl_stats.loop_lag_us);
+}
+
 static bool cvl_sender_active(const cvl_sender *s) {
 	const cvl_trx *t = s->trx;
 	return s->pc != NULL && s->pc->state == CVL_PC_UP && t != NULL && t->negotiated && !t->rejected

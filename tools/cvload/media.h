@@ -108,6 +108,9 @@ cvl_sender *cvl_sender_new(cvl_kind kind, uint32_t src, bool simulcast, const ch
 void cvl_sender_attach(cvl_sender *s, struct cvl_pc *pc, struct cvl_trx *trx);
 /* Stops every sender (end of the run). */
 void cvl_media_stop_sending(void);
+/* Empties the latency and loop-lag histograms, so that they cover only
+ * what comes next (SIGUSR1: the end of a warm-up). */
+void cvl_media_reset_latency(void);
 
 /* Decrypted packets from pc.c. */
 void cvl_media_on_rtp(struct cvl_pc *pc, const uint8_t *buf, size_t len, int64_t now_ns);

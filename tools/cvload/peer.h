@@ -111,8 +111,9 @@ typedef struct cvl_sig_ops {
 	void (*start)(cvl_peer *p);
 	/* Leaves politely at the end of the run. */
 	void (*stop)(cvl_peer *p);
-	/* After the last peer stopped: e.g. destroy the room. */
-	void (*finish)(void);
+	/* After every peer was told to stop: e.g. destroy the rooms. Calls
+	 * done once that is over (main.c also gives up after a few seconds). */
+	void (*finish)(void (*done)(void));
 } cvl_sig_ops;
 
 extern const cvl_sig_ops cvl_sig_convene;

@@ -175,18 +175,25 @@ static json_t *cvl_kind_json(int k) {
 	return o;
 }
 
-/* Which receiver got which publisher's audio and video. */
+/* Which receiver got which publisher's audio and video (same room), and
+ * how many receiver/publisher pairs of different rooms saw any packet. */
 static json_t *cvl_coverage_json(void) {
 	int n = cvl_peer_count();
-	uint64_t expected = 0, got[2] = { 0, 0 };
+	uint64_t expected = 0, got[2] = { 0, 0 }, cross_room = 0;
 	json_t *missing = json_array();
 	size_t n_missing = 0;
 	for(int r = 0; r < n; r++) {
 		cvl_peer *rp = cvl_peer_get(r);
 		for(int s = 0; s < n; s++) {
 			cvl_peer *sp = cvl_peer_get(s);
-			if(s == r || !sp->publishes || sp->room != rp->room)
+			if(s == r || !sp->publishes)
 				continue;
+			if(sp->room != rp->room) {
+				/* another room's media must never reach this peer */
+				if(rp->recv_from[s * 2] > 0 || rp->recv_from[s * 2 + 1] > 0)
+					cross_room++;
+				continue;
+			}
 			expected++;
 			for(int k = 0; k < (cvl_cfg.video ? 2 : 1); k++) {
 				if(rp->recv_from[s * 2 + k] > 0) {
@@ -208,10 +215,11 @@ static json_t *cvl_coverage_json(void) {
 	json_object_set_new(o, "complete", json_boolean(n_missing == 0));
 	json_object_set_new(o, "missing_count", json_integer((json_int_t)n_missing));
 	json_object_set_new(o, "missing", missing);
+	json_object_set_new(o, "cross_room_pairs", json_integer((json_int_t)cross_room));
 	return o;
 }
 
-static json_t *cvl_peer_json(const cvl_peer *p) {
+static json_t *cvl_peer_json(const cvl_peer *p, int64_t now_ns) {
 	json_t *o = json_pack("{sssisssbsb}", "user", p->user_id, "index", p->index, "room", cvl_cfg.room_ids[p->room],
 		"publishes", p->publishes, "connected", cvl_peer_connected(p));
 	json_object_set_new(o, "join_ms", p->t_joined ? json_real(cvl_round((p->t_joined - p->t_start) / 1e6, 0.01)) : json_null());
@@ -224,13 +232,29 @@ static json_t *cvl_peer_json(const cvl_peer *p) {
 	}
 	json_object_set_new(o, "audio_received", json_integer((json_int_t)rx[0]));
 	json_object_set_new(o, "video_received", json_integer((json_int_t)rx[1]));
+	/* the stream that has been silent the longest: media that stopped
+	 * before the end shows here (loss cannot see it: nothing came after) */
+	int64_t stalest = -1;
+	for(guint i = 0; i < p->pcs->len; i++) {
+		const cvl_pc *pc = g_ptr_array_index(p->pcs, i);
+		GHashTableIter it;
+		gpointer key, value;
+		g_hash_table_iter_init(&it, pc->rx);
+		while(g_hash_table_iter_next(&it, &key, &value)) {
+			const cvl_rx *r = value;
+			if(r->last_ns != 0 && now_ns - r->last_ns > stalest)
+				stalest = now_ns - r->last_ns;
+		}
+	}
+	json_object_set_new(o, "stalest_stream_ms", stalest >= 0 ? json_real(cvl_round(stalest / 1e6, 0.01)) : json_null());
 	json_object_set_new(o, "peer_connections", json_integer((json_int_t)p->pcs->len));
 	if(p->fail_reason != NULL)
 		json_object_set_new(o, "failure", json_string(p->fail_reason));
 	return o;
 }
 
-json_t *cvl_report_build(double elapsed_s) {
+json_t *cvl_report_build(double elapsed_s, double latency_from_s) {
+	int64_t now_ns = cvl_now_ns();
 	int n = cvl_peer_count();
 	int started = 0, connected = 0, failed = 0;
 	cvl_hist *join = g_new(cvl_hist, 1), *setup = g_new(cvl_hist, 1), *media = g_new(cvl_hist, 1);
@@ -282,6 +306,7 @@ json_t *cvl_report_build(double elapsed_s) {
 	json_object_set_new(cfg, "keyframe_interval_s", json_real(cvl_cfg.keyframe_interval_s));
 	json_object_set_new(o, "config", cfg);
 	json_object_set_new(o, "elapsed_s", json_real(cvl_round(elapsed_s, 0.001)));
+	json_object_set_new(o, "latency_from_s", json_real(cvl_round(latency_from_s, 0.001)));
 	json_object_set_new(o, "peers", json_pack("{sisisisi}", "total", n, "started", started,
 		"connected", connected, "failed", failed));
 	json_object_set_new(o, "join_ms", cvl_hist_ms(join));
@@ -311,7 +336,7 @@ json_t *cvl_report_build(double elapsed_s) {
 	if(cvl_cfg.per_peer) {
 		json_t *list = json_array();
 		for(int i = 0; i < n; i++)
-			json_array_append_new(list, cvl_peer_json(cvl_peer_get(i)));
+			json_array_append_new(list, cvl_peer_json(cvl_peer_get(i), now_ns));
 		json_object_set_new(o, "peer_detail", list);
 	}
 	g_free(join);

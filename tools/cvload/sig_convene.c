@@ -291,7 +291,8 @@ static void cvl_conv_stop(cvl_peer *p) {
 	cvl_ws_close(c->ws);
 }
 
-static void cvl_conv_finish(void) {
+static void cvl_conv_finish(void (*done)(void)) {
+	done();
 }
 
 const cvl_sig_ops cvl_sig_convene = {

@@ -18,9 +18,12 @@
  *     Janus makes on its own (a feed left) is answered the same way.
  *
  * The rooms (numeric ids from main.c: --room N, or a random base; N+k with
- * --rooms) are created before the first peer starts (with --admin-key when
- * the plugin has an admin_key; one that exists already is used as is) and
- * the ones created are destroyed at the end. The streams
+ * --rooms) are created one by one on a control session of their own before
+ * the first peer starts (with --admin-key when the plugin has an
+ * admin_key; one that exists already is used as is). At the end, or when
+ * the run is cut short while they are being made, the ones created are
+ * destroyed; the control session closes once Janus has answered all of
+ * that. Each peer joins the room of its index (cvl_peer.room). The streams
  * list of each subscriber offer (feed_id per mid) is kept on the
  * transceivers, for the "misrouted" check of the receivers.
  */
@@ -53,11 +56,15 @@ typedef struct cvl_vr {
 	bool stopped;
 } cvl_vr;
 
-static cvl_janus *cvl_vr_ctl;
+static cvl_janus *cvl_vr_ctl;		/* the control session: rooms */
 static uint64_t cvl_vr_ctl_handle;
 static int cvl_vr_creating;		/* the room being created */
+static bool cvl_vr_create_pending;	/* its create request has no reply yet */
 static bool *cvl_vr_created;		/* per room: we made it (so we destroy it) */
 static void (*cvl_vr_prepared)(bool ok);
+static bool cvl_vr_finishing;		/* finish() was called: create no more */
+static int cvl_vr_destroying;		/* destroy requests without a reply */
+static void (*cvl_vr_finished)(void);
 
 static json_t *cvl_vr_room_json(int room) {
 	return json_integer((json_int_t)g_ascii_strtoull(cvl_cfg.room_ids[room], NULL, 10));
@@ -65,29 +72,70 @@ static json_t *cvl_vr_room_json(int room) {
 
 /* --- the rooms ---------------------------------------------------------------- */
 
+/* Once finishing and nothing is in flight on the control session: close it
+ * and tell main.c. */
+static void cvl_vr_finish_check(void) {
+	if(!cvl_vr_finishing || cvl_vr_destroying > 0 || cvl_vr_create_pending || cvl_vr_finished == NULL)
+		return;
+	void (*done)(void) = cvl_vr_finished;
+	cvl_vr_finished = NULL;
+	cvl_janus_close(cvl_vr_ctl);
+	done();
+}
+
+static void cvl_vr_destroyed(void *user, json_t *reply) {
+	json_t *d = cvl_janus_plugin_data(reply);
+	if(d == NULL || g_strcmp0(json_string_value(json_object_get(d, "videoroom")), "destroyed") != 0) {
+		char *why = cvl_janus_error_text(reply);
+		cvl_log(1, "VideoRoom room destroy failed: %s\n", why ? why : "unexpected reply");
+		g_free(why);
+	}
+	cvl_vr_destroying--;
+	cvl_vr_finish_check();
+}
+
+static void cvl_vr_destroy_room(int room) {
+	json_t *body = json_pack("{ssso}", "request", "destroy", "room", cvl_vr_room_json(room));
+	if(cvl_cfg.admin_key != NULL)
+		json_object_set_new(body, "admin_key", json_string(cvl_cfg.admin_key));
+	cvl_vr_destroying++;
+	cvl_janus_message(cvl_vr_ctl, cvl_vr_ctl_handle, body, NULL, cvl_vr_destroyed, NULL);
+}
+
 static void cvl_vr_create_next(void);
 
 static void cvl_vr_created_reply(void *user, json_t *reply) {
+	cvl_vr_create_pending = false;
 	json_t *d = cvl_janus_plugin_data(reply);
 	const char *what = d ? json_string_value(json_object_get(d, "videoroom")) : NULL;
 	long long code = d ? json_integer_value(json_object_get(d, "error_code")) : 0;
 	const char *id = cvl_cfg.room_ids[cvl_vr_creating];
-	if(g_strcmp0(what, "created") == 0) {
+	bool created = g_strcmp0(what, "created") == 0;
+	if(created) {
 		cvl_vr_created[cvl_vr_creating] = true;
 		cvl_log(2, "VideoRoom room %s created\n", id);
 	} else if(code == 427) {	/* already exists: use it */
 		cvl_log(1, "VideoRoom room %s exists, using it\n", id);
-	} else {
+	} else if(!cvl_vr_finishing) {
 		char *why = cvl_janus_error_text(reply);
 		cvl_error("VideoRoom room create failed: %s", why ? why : "?");
 		g_free(why);
 		cvl_vr_prepared(false);
 		return;
 	}
+	if(cvl_vr_finishing) {
+		/* the run ended while rooms were being made */
+		if(created)
+			cvl_vr_destroy_room(cvl_vr_creating);
+		cvl_vr_finish_check();
+		return;
+	}
 	cvl_vr_creating++;
 	cvl_vr_create_next();
 }
 
+/* Creates the rooms one after the other (numeric ids from main.c: --room
+ * N, or a random base; N+k with --rooms), then reports to main.c. */
 static void cvl_vr_create_next(void) {
 	if(cvl_vr_creating >= cvl_cfg.rooms) {
 		cvl_log(1, "VideoRoom: %d room(s) ready\n", cvl_cfg.rooms);
@@ -99,6 +147,7 @@ static void cvl_vr_create_next(void) {
 		"fir_freq", 0, "permanent", 0);
 	if(cvl_cfg.admin_key != NULL)
 		json_object_set_new(body, "admin_key", json_string(cvl_cfg.admin_key));
+	cvl_vr_create_pending = true;
 	cvl_janus_message(cvl_vr_ctl, cvl_vr_ctl_handle, body, NULL, cvl_vr_created_reply, NULL);
 }
 
@@ -129,18 +178,23 @@ static void cvl_vr_prepare(void (*done)(bool ok)) {
 		done(false);
 }
 
-static void cvl_vr_finish(void) {
-	if(cvl_vr_ctl == NULL)
+/* Destroys the rooms we created and waits for the replies (and for a
+ * create still in flight): Janus drops a plugin request still queued when
+ * its session goes away, so the control session stays open until then. */
+static void cvl_vr_finish(void (*done)(void)) {
+	cvl_vr_finishing = true;
+	cvl_vr_finished = done;
+	if(cvl_vr_ctl == NULL || cvl_vr_ctl_handle == 0) {
+		/* no handle yet (or none to be had): nothing was created */
+		cvl_vr_create_pending = false;
+		cvl_vr_finish_check();
 		return;
-	for(int i = 0; i < cvl_cfg.rooms && cvl_vr_ctl_handle != 0; i++) {
-		if(!cvl_vr_created[i])
-			continue;
-		json_t *body = json_pack("{ssso}", "request", "destroy", "room", cvl_vr_room_json(i));
-		if(cvl_cfg.admin_key != NULL)
-			json_object_set_new(body, "admin_key", json_string(cvl_cfg.admin_key));
-		cvl_janus_message(cvl_vr_ctl, cvl_vr_ctl_handle, body, NULL, NULL, NULL);
 	}
-	cvl_janus_close(cvl_vr_ctl);
+	for(int i = 0; i < cvl_cfg.rooms; i++) {
+		if(cvl_vr_created[i])
+			cvl_vr_destroy_room(i);
+	}
+	cvl_vr_finish_check();
 }
 
 /* --- subscriptions ---------------------------------------------------------- */
