@@ -13,6 +13,8 @@
 # m-line the server sends on) are measured. Prints, per SFU, the median over
 # runs of Janus CPU seconds per 1000 forwarded packets, and the ratio
 # Convene/VideoRoom. Runs alternate between the two SFUs.
+# --json FILE also writes the result as one JSON object (read by
+# tests/bench/floor_ratio.py); --only convene|videoroom measures one SFU.
 import argparse
 import asyncio
 import fractions
@@ -89,8 +91,8 @@ def admin(path, body):
 
 
 def forwarded_packets(plugin):
-    """RTP packets sent by the server on media it forwards (sendonly m-lines)."""
-    total = 0
+    """RTP packets and bytes sent by the server on media it forwards (sendonly m-lines)."""
+    total = size = 0
     for sid in admin("", {"janus": "list_sessions"})["sessions"]:
         for hid in admin(f"/{sid}", {"janus": "list_handles"})["handles"]:
             info = admin(f"/{sid}/{hid}", {"janus": "handle_info"})["info"]
@@ -99,8 +101,10 @@ def forwarded_packets(plugin):
             for m in info.get("webrtc", {}).get("media", {}).values():
                 d = m.get("direction", {})
                 if d.get("send") and not d.get("recv"):
-                    total += m.get("stats", {}).get("out", {}).get("packets", 0)
-    return total
+                    out = m.get("stats", {}).get("out", {})
+                    total += out.get("packets", 0)
+                    size += out.get("bytes", 0)
+    return total, size
 
 
 # --- Convene -------------------------------------------------------------------------
@@ -261,17 +265,19 @@ async def measure(kind, n, seconds, run):
         await admin_j.stop()
         plugin = "janus.plugin.videoroom"
     await asyncio.sleep(6)     # ICE, DTLS, first keyframes, bitrate settles
-    c0, p0 = cpu_seconds(), forwarded_packets(plugin)
+    c0, (p0, b0) = cpu_seconds(), forwarded_packets(plugin)
     await asyncio.sleep(seconds)
-    c1, p1 = cpu_seconds(), forwarded_packets(plugin)
+    c1, (p1, b1) = cpu_seconds(), forwarded_packets(plugin)
     for p in ps:
         await p.stop()
     await asyncio.sleep(1)
     packets = p1 - p0
+    mean_bytes = (b1 - b0) / packets if packets else float("nan")
     per_1000 = (c1 - c0) / packets * 1000 if packets else float("nan")
     print(f"# run {run} {kind:9s}: {packets} packets forwarded in {seconds}s, Janus CPU {c1 - c0:.2f}s"
-          f" -> {per_1000 * 1000:.1f} ms per 1000 packets ({per_1000 / 1000 * 1e6:.1f} us/packet)", flush=True)
-    return per_1000, packets
+          f" -> {per_1000 * 1000:.1f} ms per 1000 packets ({per_1000 / 1000 * 1e6:.1f} us/packet), mean {mean_bytes:.0f} bytes",
+          flush=True)
+    return per_1000, packets, mean_bytes
 
 
 async def main():
@@ -279,17 +285,33 @@ async def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--participants", type=int, default=4)
+    ap.add_argument("--json", metavar="FILE", help="also write the result as JSON")
+    ap.add_argument("--only", choices=["convene", "videoroom"], help="measure one SFU only")
     a = ap.parse_args()
-    results = {"convene": [], "videoroom": []}
+    kinds = [a.only] if a.only else ["convene", "videoroom"]
+    results = {k: [] for k in kinds}
     for run in range(a.runs):
-        order = ["convene", "videoroom"] if run % 2 == 0 else ["videoroom", "convene"]
+        order = kinds if run % 2 == 0 else kinds[::-1]
         for kind in order:
             results[kind].append(await measure(kind, a.participants, a.seconds, run))
     med = {k: statistics.median(v[0] for v in r) for k, r in results.items()}
     print(f"Janus CPU per 1000 forwarded packets, {a.participants}-participant meeting, median of {a.runs} runs:")
-    for k in ("convene", "videoroom"):
+    for k in kinds:
         print(f"  {k:9s} {med[k] * 1000:8.1f} ms  ({med[k] * 1000:.1f} us per packet)")
-    print(f"  ratio Convene/VideoRoom: {med['convene'] / med['videoroom']:.2f}")
+    ratio = med["convene"] / med["videoroom"] if len(kinds) == 2 else None
+    if ratio is not None:
+        print(f"  ratio Convene/VideoRoom: {ratio:.2f}")
+    if a.json:
+        out = {"bench": "sfu_cpu", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "participants": a.participants,
+               "runs": a.runs, "seconds": a.seconds, "ratio_convene_videoroom": ratio}
+        for k in kinds:
+            out[k] = {"cpu_s_per_1000_packets_median": med[k], "us_per_packet_median": med[k] * 1000,
+                      "mean_packet_bytes_median": statistics.median(v[2] for v in results[k]),
+                      "runs": [{"cpu_s_per_1000_packets": v[0], "packets": v[1], "mean_packet_bytes": v[2]}
+                               for v in results[k]]}
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+            f.write("\n")
 
 
 if __name__ == "__main__":
