@@ -29,7 +29,10 @@
  * would leave that half-made PeerConnection behind, and every later offer
  * on the socket would fail. The transport then hangs it up (a Janus
  * `hangup`, in flight like a client request so that the next offer waits
- * for it).
+ * for it). An offer the core refuses because the handle's previous
+ * PeerConnection is still being torn down (the server hung it up, e.g.
+ * after refusing an offer, and the core's own 3 s wait ran out) is sent
+ * again once, as the same request: the client sees only the outcome.
  *
  * Once the server decided to close a socket (rate abuse, join timeout,
  * kicked, room closed), nothing more it sends is read.
@@ -72,6 +75,10 @@ typedef struct convene_out {
  * its ICE agent was made (janus.c, JANUS_ERROR_JSEP_INVALID_SDP). */
 #define CONVENE_CORE_SDP_ERROR_CODE 465
 #define CONVENE_CORE_SDP_ERROR_REASON "Error processing SDP"
+/* ... and when an offer comes while the previous PeerConnection of the
+ * handle is still being torn down after 3 s of waiting (JANUS_ERROR_WEBRTC_STATE) */
+#define CONVENE_CORE_CLEANING_ERROR_CODE 471
+#define CONVENE_CORE_CLEANING_ERROR_REASON "Still cleaning a previous session"
 
 static void convene_client_free(void *p) {
 	convene_client *client = p;
@@ -80,6 +87,8 @@ static void convene_client_free(void *p) {
 	g_queue_free_full(client->outgoing, g_free);
 	if(client->in_flight_request_id != NULL)
 		json_decref(client->in_flight_request_id);
+	if(client->in_flight_retry != NULL)
+		json_decref(client->in_flight_retry);
 	janus_mutex_unlock(&client->mutex);
 	janus_mutex_destroy(&client->mutex);
 	g_free(client->token);
@@ -189,6 +198,9 @@ static void convene_client_pump(convene_client *client) {
 			client->in_flight = TRUE;
 			client->in_flight_internal = FALSE;
 			client->in_flight_offer = env.type == CV_MSG_OFFER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP;
+			if(client->in_flight_retry != NULL)
+				json_decref(client->in_flight_retry);
+			client->in_flight_retry = client->in_flight_offer ? json_deep_copy(request) : NULL;
 			if(env.type == CV_MSG_ANSWER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP)
 				g_strlcpy(client->answer_txn, client->in_flight_txn, sizeof(client->answer_txn));
 		}
@@ -505,11 +517,28 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 	gboolean reply = !strcmp(kind, "ack") || !strcmp(kind, "success") || !strcmp(kind, "error");
 	if(reply && txn != NULL) {
 		gboolean error = strcmp(kind, "error") == 0, tell = FALSE;
-		json_t *hangup = NULL;
+		json_t *hangup = NULL, *again = NULL;
 		janus_mutex_lock(&client->mutex);
 		gboolean ours = client->in_flight && strcmp(txn, client->in_flight_txn) == 0;
-		if(ours) {
+		if(ours && error && client->in_flight_retry != NULL) {
+			json_t *e = json_object_get(message, "error");
+			if(json_integer_value(json_object_get(e, "code")) == CONVENE_CORE_CLEANING_ERROR_CODE &&
+					g_strcmp0(json_string_value(json_object_get(e, "reason")), CONVENE_CORE_CLEANING_ERROR_REASON) == 0) {
+				/* The previous PeerConnection (hung up by the server, e.g.
+				 * after a refused offer) is still being torn down: the
+				 * client's new offer goes again, once, as the same request */
+				again = client->in_flight_retry;
+				client->in_flight_retry = NULL;
+			}
+		}
+		if(again != NULL) {
+			ours = FALSE;	/* still in flight */
+		} else if(ours) {
 			client->in_flight = FALSE;
+			if(client->in_flight_retry != NULL) {
+				json_decref(client->in_flight_retry);
+				client->in_flight_retry = NULL;
+			}
 			if(error && !client->in_flight_internal && strcmp(txn, client->answer_txn) == 0)
 				client->server_offer_out = TRUE;	/* the core refused the answer: still unanswered */
 			if(error && !client->in_flight_internal) {
@@ -532,6 +561,12 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 			}
 		}
 		janus_mutex_unlock(&client->mutex);
+		if(again != NULL) {
+			JANUS_LOG(LOG_VERB, "[convene-ws] %s: the core is still cleaning the previous PeerConnection: offering again\n", client->peer);
+			convene_client_to_core(client, again);
+			json_decref(message);
+			return;
+		}
 		if(tell)
 			convene_transport_wake(client);
 		if(hangup != NULL) {

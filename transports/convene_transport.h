@@ -96,6 +96,8 @@ typedef struct convene_client {
 	char in_flight_txn[32];
 	json_t *in_flight_request_id;	/* to echo on a core error */
 	gboolean in_flight_offer;		/* it carries the client's SDP offer */
+	json_t *in_flight_retry;		/* an offer's Janus request, kept to send again once if the core
+								 * is still cleaning the previous PeerConnection; else NULL */
 	gboolean in_flight_internal;	/* our own hangup, not a client request: no error frame */
 	gboolean server_offer_out;		/* a server offer went out and the client has not answered it */
 	char answer_txn[32];			/* the Janus transaction of the client's last answer ("": none) */
