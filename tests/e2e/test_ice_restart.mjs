@@ -65,9 +65,22 @@ async function open(name) {
     const context = await browser.newContext({ viewport: { width: 960, height: 540 } });
     const page = await context.newPage();
     page.watch = watchPage(page, { name, diag: t.diag });
-    await page.goto(`${env.httpUrl}index.html?${new URLSearchParams({ room: roomId, name, autojoin: '1', res: '360' })}`);
-    await waitFor(() => page.evaluate(() => document.body.dataset.state === 'in-call' && !!window.demo.selfId),
+    const url = `${env.httpUrl}index.html?${new URLSearchParams({ room: roomId, name, autojoin: '1', res: '360' })}`;
+    const inCall = () => waitFor(() => page.evaluate(() => document.body.dataset.state === 'in-call' && !!window.demo.selfId),
         { timeout: 15000, what: `${name} in the call` });
+    await page.goto(url);
+    try {
+        await inCall();
+    } catch (e) {
+        /* Chromium sometimes sees the harness's fresh veth link settle as a
+         * network change and fails a module load (ERR_NETWORK_CHANGED): the
+         * page never ran. That, and only that, is worth one reload */
+        if (!page.watch.errors.some((x) => x.includes('ERR_NETWORK_CHANGED')))
+            throw e;
+        t.diag(`  ${name}: the page load hit ERR_NETWORK_CHANGED: loading it again`);
+        await page.goto(url);
+        await inCall();
+    }
     const id = await page.evaluate(() => window.demo.selfId);
     users[name] = { context, page, id };
     return users[name];
