@@ -24,74 +24,14 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 from convene import (ANY, Client, RawWebSocket, admin_plugin_request, admin_request, case, check,  # noqa: E402
                      check_eq, env, list_rooms, main, mint_token, room_members, short, uid)
 from aiortc import RTCSessionDescription  # noqa: E402
+from bad_input import MESH, conn, fresh_client_served, member, mesh_empty, scene, token, unaffected  # noqa: E402,F401
 from aiortc_peer import (MediaCounter, SfuPeer, make_pc, offer_owners, parse_sdp,  # noqa: E402
                         start_stalled_transceivers)
 
-SECRET = env("CONVENE_JWT_SECRET")
-MESH = "demo-mesh"
 CANDIDATE = "candidate:842163049 1 udp 1677729535 10.77.0.2 40000 typ srflx raddr 0.0.0.0 rport 0 generation 0"
 
 
 # --- helpers -------------------------------------------------------------------------
-
-def token(sub, grants=None, **claims):
-    """A good token for sub, never the same text twice (a jti); grants are
-    merged over {create: true} (cases make their own rooms)."""
-    g = {"create": True}
-    g.update(grants or {})
-    claims.setdefault("jti", uid("jti"))
-    return mint_token(SECRET, sub, grants=g, **claims)
-
-
-async def conn(sub=None, grants=None, name=None, **claims):
-    sub = sub or uid("u")
-    c = await Client.connect(token=token(sub, grants, **claims), name=name or sub)
-    c.sub = sub
-    return c
-
-
-async def member(room_id, sub=None, grants=None, **claims):
-    c = await conn(sub, grants, **claims)
-    await c.join(room_id)
-    return c
-
-
-async def scene(room=None):
-    """A room (a new SFU room unless given) with an actor and a bystander
-    joined; the bystander has seen the actor arrive."""
-    room = room or uid("room")
-    bystander = await member(room, uid("bystander"))
-    actor = await member(room, uid("actor"))
-    await bystander.expect("user-joined", userId=actor.sub)
-    return room, actor, bystander
-
-
-async def mesh_empty():
-    """demo-mesh is shared between cases (max 8): empty at the start of one."""
-    members = None
-    for _ in range(60):
-        members = await room_members(MESH)
-        if members == []:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{MESH} is not empty at the start of the case: {members}")
-
-
-async def unaffected(*clients, within=0.3):
-    """Nothing reached these clients, and they still work."""
-    for c in clients:
-        await c.no_frame(within=within)
-        await c.assert_usable()
-
-
-async def fresh_client_served():
-    """A new client can still join and ping."""
-    c = await conn(uid("fresh"))
-    j = await c.join(uid("room"))
-    check_eq(j.get("userId"), c.sub, "joined.userId of a fresh client")
-    await c.ping()
-    await c.close()
-
 
 async def refused(c, frame, code, rid=ANY):
     """Sends frame (str/bytes as is, else JSON), expects error `code`

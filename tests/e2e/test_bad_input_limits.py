@@ -22,56 +22,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from convene import (Client, RawWebSocket, case, check, check_eq, env, list_rooms, main,  # noqa: E402
                      mint_token, room_members, short, uid)
+from bad_input import MESH, conn, fresh_client_served, member, mesh_empty, scene, token, unaffected  # noqa: E402,F401
 
-SECRET = env("CONVENE_JWT_SECRET")
-MESH = "demo-mesh"
 CONFIGURED = {"demo", "demo-mesh", "limited", "private-room", "vip", "pin-room"}
 RATE_BURST, RATE_STRIKES = 30, 5
 CANDIDATE_BURST = 10
 JOIN_TIMEOUT, PING_INTERVAL, HANDSHAKE_TIMEOUT, KICK_BAN = 2, 1, 2, 2
 RESUME_GRACE = 2   # transport.resume_grace in the with-server line
 CANDIDATE = "candidate:842163049 1 udp 1677729535 10.77.0.2 {port} typ srflx raddr 0.0.0.0 rport 0"
-
-
-def token(sub, grants=None, **claims):
-    g = {"create": True}
-    g.update(grants or {})
-    claims.setdefault("jti", uid("jti"))
-    return mint_token(SECRET, sub, grants=g, **claims)
-
-
-async def conn(sub=None, grants=None, **claims):
-    sub = sub or uid("u")
-    c = await Client.connect(token=token(sub, grants, **claims), name=sub)
-    c.sub = sub
-    return c
-
-
-async def member(room_id, sub=None, grants=None, **claims):
-    c = await conn(sub, grants, **claims)
-    await c.join(room_id)
-    return c
-
-
-async def scene(room=None):
-    room = room or uid("room")
-    bystander = await member(room, uid("bystander"))
-    actor = await member(room, uid("actor"))
-    await bystander.expect("user-joined", userId=actor.sub)
-    return room, actor, bystander
-
-
-async def unaffected(*clients, within=0.3):
-    for c in clients:
-        await c.no_frame(within=within)
-        await c.assert_usable()
-
-
-async def fresh_client_served():
-    c = await conn(uid("fresh"))
-    await c.join(uid("room"))
-    await c.ping()
-    await c.close()
 
 
 async def wait_until(cond, timeout, what):
@@ -83,14 +41,6 @@ async def wait_until(cond, timeout, what):
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:g} s")
         await asyncio.sleep(0.05)
-
-
-async def mesh_empty():
-    await wait_until(lambda: _is_empty(MESH), 3, f"{MESH} empty")
-
-
-async def _is_empty(room):
-    return await room_members(room) == []
 
 
 # --- floods ----------------------------------------------------------------------------
