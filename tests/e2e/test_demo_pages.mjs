@@ -33,6 +33,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { env, launchChromium, tap, waitFor, sleep, watchPage, frameSummary } from './lib/browser.mjs';
+import { tileSel, framesOnTile } from './lib/demo.mjs';
 import { analyzeScreenshot, assertNotBlank } from './lib/screenshot.mjs';
 import { namespaceProblem, NftTable, tcpPorts } from './lib/netns.mjs';
 
@@ -82,7 +83,6 @@ async function inCall(page, what) {
     return page.evaluate(() => window.demo.selfId);
 }
 
-const tileSel = (id) => `[data-testid=tile][data-user-id="${id}"]`;
 
 const tileState = (page, id) => page.evaluate((sel) => {
     const el = document.querySelector(sel);
@@ -97,24 +97,6 @@ const tileState = (page, id) => page.evaluate((sel) => {
     };
 }, tileSel(id));
 
-/** Video frames decoded from the track that a tile shows (over the call's PeerConnections). */
-const framesOnTile = (page, id) => page.evaluate(async (sel) => {
-    const video = document.querySelector(`${sel} video`);
-    const room = window.demo.room;
-    if (!video || !video.srcObject || !room)
-        return 0;
-    const ids = new Set(video.srcObject.getVideoTracks().map((x) => x.id));
-    let n = 0;
-    for (const engine of room.peers.values()) {
-        if (!engine.pc)
-            continue;
-        (await engine.pc.getStats()).forEach((s) => {
-            if (s.type === 'inbound-rtp' && s.kind === 'video' && ids.has(s.trackIdentifier))
-                n += s.framesDecoded || 0;
-        });
-    }
-    return n;
-}, tileSel(id));
 
 async function expectVideoOnTile(page, id, what) {
     const a = await waitFor(() => framesOnTile(page, id), { timeout: 20000, interval: 250, what: `${what}: frames decoded` });

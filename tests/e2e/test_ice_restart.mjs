@@ -34,6 +34,7 @@
 
 import { readFileSync } from 'node:fs';
 import { env, launchChromium, tap, waitFor, sleep, watchPage, frameSummary } from './lib/browser.mjs';
+import { tileSel, framesOnTile } from './lib/demo.mjs';
 import { namespaceProblem, NftTable } from './lib/netns.mjs';
 
 const WATCHDOG_MS = Number(process.env.CONVENE_ICE_LONG_DROP) ? 150000 : 80000;
@@ -86,25 +87,7 @@ async function open(name) {
     return users[name];
 }
 
-const tileSel = (id) => `[data-testid=tile][data-user-id="${id}"]`;
 
-const framesOnTile = (page, id) => page.evaluate(async (sel) => {
-    const video = document.querySelector(`${sel} video`);
-    const room = window.demo.room;
-    if (!video || !video.srcObject || !room)
-        return 0;
-    const ids = new Set(video.srcObject.getVideoTracks().map((x) => x.id));
-    let n = 0;
-    for (const engine of room.peers.values()) {
-        if (!engine.pc)
-            continue;
-        (await engine.pc.getStats()).forEach((s) => {
-            if (s.type === 'inbound-rtp' && s.kind === 'video' && ids.has(s.trackIdentifier))
-                n += s.framesDecoded || 0;
-        });
-    }
-    return n;
-}, tileSel(id));
 
 /** Ann's SFU connection: state, local ufrag, the selected pair's ports. */
 const sfuPath = (page) => page.evaluate(async () => {
