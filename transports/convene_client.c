@@ -4,7 +4,10 @@
  *
  * Lifecycle: established -> (token checked) -> `create` a Janus session ->
  * `attach` janus.plugin.convene -> ready. Frames that arrive before the
- * handle exists wait in `pending`.
+ * handle exists wait in `pending`. With room affinity of event loops
+ * (loop_affinity, cv_placement.h), the attach waits for the first frame:
+ * when it is a `join`, the handle goes to the event loop of its room
+ * (the attach's loop_index), else where the core puts it.
  *
  * Ordering: the core runs plugin messages on a thread pool, so two requests
  * sent back to back may reach the plugin in either order. A client therefore
@@ -96,6 +99,9 @@ static void convene_client_free(void *p) {
 	g_free(client->user_id);
 	g_free(client->room_id);
 	g_free(client->rx);
+	if(client->loop_room != NULL)
+		convene_transport_unplace(client->loop_room, client->loop);
+	g_free(client->loop_room);
 	g_free(client);
 }
 
@@ -155,6 +161,7 @@ convene_client *convene_client_new(struct lws *wsi, const char *peer, const char
 	client->pending = g_queue_new();
 	client->outgoing = g_queue_new();
 	client->created_us = g_get_monotonic_time();
+	client->loop = -1;
 	cv_bucket_init(&client->rate, convene_tcfg.rate_limit, convene_tcfg.rate_burst);
 	cv_abuse_init(&client->abuse, convene_tcfg.rate_strikes, 10 * G_USEC_PER_SEC);
 	cv_bucket_init(&client->candidates, convene_tcfg.candidates_per_minute / 60.0,
@@ -176,7 +183,24 @@ convene_client *convene_client_new(struct lws *wsi, const char *peer, const char
 static void convene_client_pump(convene_client *client) {
 	json_t *request = NULL;
 	janus_mutex_lock(&client->mutex);
-	if(client->state == CONVENE_CLIENT_READY && !client->in_flight && client->close_code == 0 &&
+	if(client->state == CONVENE_CLIENT_PLACING && client->close_code == 0 && !g_atomic_int_get(&client->destroyed) &&
+			!g_queue_is_empty(client->pending)) {
+		/* The first frame decides where the handle goes: a join's room has
+		 * its event loop; anything else is left to the core */
+		cv_envelope env;
+		cv_error err;
+		cv_envelope_parse(g_queue_peek_head(client->pending), &env, &err);
+		if(env.type == CV_MSG_JOIN && env.room_id != NULL) {
+			client->loop = convene_transport_place(env.room_id);
+			if(client->loop >= 0)
+				client->loop_room = g_strdup(env.room_id);
+		}
+		client->state = CONVENE_CLIENT_ATTACHING;
+		request = json_pack("{sssssssI}", "janus", "attach", "plugin", CONVENE_PLUGIN_PACKAGE,
+			"transaction", CONVENE_TXN_ATTACH, "session_id", (json_int_t)client->session_id);
+		if(client->loop >= 0)
+			json_object_set_new(request, "loop_index", json_integer(client->loop));
+	} else if(client->state == CONVENE_CLIENT_READY && !client->in_flight && client->close_code == 0 &&
 			!g_atomic_int_get(&client->destroyed)) {
 		json_t *msg = g_queue_pop_head(client->pending);
 		if(msg != NULL) {
@@ -484,6 +508,9 @@ static void convene_client_setup_reply(convene_client *client, const char *kind,
 			/* The socket went while the session was being created */
 			request = json_pack("{sssssI}", "janus", "destroy", "transaction", CONVENE_TXN_DESTROY,
 				"session_id", (json_int_t)id);
+		} else if(convene_transport_placing()) {
+			/* The attach goes with the first frame (convene_client_pump) */
+			client->state = CONVENE_CLIENT_PLACING;
 		} else {
 			client->state = CONVENE_CLIENT_ATTACHING;
 			request = json_pack("{sssssssI}", "janus", "attach", "plugin", CONVENE_PLUGIN_PACKAGE,
@@ -655,7 +682,8 @@ void convene_client_check_join(convene_client *client, gint64 now_us) {
 
 void convene_client_keepalive(convene_client *client) {
 	janus_mutex_lock(&client->mutex);
-	guint64 session_id = client->state == CONVENE_CLIENT_READY ? client->session_id : 0;
+	guint64 session_id = (client->state == CONVENE_CLIENT_READY || client->state == CONVENE_CLIENT_PLACING) ?
+		client->session_id : 0;
 	janus_mutex_unlock(&client->mutex);
 	if(session_id != 0 && !g_atomic_int_get(&client->destroyed))
 		convene_client_to_core(client, json_pack("{sssssI}", "janus", "keepalive",

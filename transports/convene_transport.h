@@ -15,8 +15,8 @@
  *   send_message: they only queue a frame under client->mutex, flag the
  *   client and wake the service thread with lws_cancel_service().
  *
- * Lock order: clients_mutex -> client->mutex. The core is never called with
- * client->mutex held.
+ * Lock order: clients_mutex -> client->mutex -> placement_mutex (a leaf).
+ * The core is never called with client->mutex held.
  */
 #ifndef CONVENE_TRANSPORT_H
 #define CONVENE_TRANSPORT_H
@@ -66,6 +66,8 @@ typedef struct convene_transport_config {
 	gboolean tls_redirect_http;	/* with TLS: redirect plain http to https on the same port */
 	char **allowed_origins;		/* NULL: any Origin */
 	int resume_grace;			/* seconds a participant whose socket dropped is kept, 30; 0: off */
+	gboolean loop_affinity;		/* with Janus static event loops: a room's PeerConnections share one, TRUE */
+	int loop_room_share;		/* most of one room on its home loop (0: no limit), 0 */
 } convene_transport_config;
 
 extern convene_transport_config convene_tcfg;
@@ -76,6 +78,8 @@ extern janus_transport convene_transport;
 typedef enum convene_client_state {
 	CONVENE_CLIENT_REFUSED,			/* refused at connect (1008, 1013): closing */
 	CONVENE_CLIENT_CREATING,		/* Janus session being created */
+	CONVENE_CLIENT_PLACING,			/* session made; the attach waits for the first frame,
+								 * whose room picks the event loop (loop_affinity) */
 	CONVENE_CLIENT_ATTACHING,		/* plugin handle being attached */
 	CONVENE_CLIENT_READY,
 	CONVENE_CLIENT_FAILED,			/* the core refused us: closing */
@@ -112,6 +116,8 @@ typedef struct convene_client {
 	char *user_id, *room_id;		/* NULL when not in a room */
 	gint64 detached_until;			/* socket dropped: kept until then (monotonic us); 0: attached */
 	gboolean hold_for_joined;		/* resumed: frames kept meanwhile wait behind the `joined` */
+	int loop;						/* the event loop placed on (loop_affinity), -1: the core's choice */
+	char *loop_room;				/* ... for this room's share */
 
 	volatile gint joined;			/* a `joined` frame went to it (the join timeout is over) */
 
@@ -172,5 +178,13 @@ void convene_transport_wake(convene_client *client);
  * participant). Returns it with a reference on its ts, or NULL. Takes
  * clients_mutex. Service thread. */
 convene_client *convene_transport_claim(const char *user_id, const char *room_id, convene_client *claimant);
+/* Whether handles are placed on event loops by room (loop_affinity on, and
+ * Janus runs several static event loops and allows loop indication). */
+gboolean convene_transport_placing(void);
+/* The event loop for one more PeerConnection of room (cv_placement.h), to be
+ * given back with convene_transport_unplace. Any thread; takes the
+ * placement mutex (a leaf lock: may be taken under a client's mutex). */
+int convene_transport_place(const char *room);
+void convene_transport_unplace(const char *room, int loop);
 
 #endif

@@ -25,6 +25,7 @@
 #include <utils.h>
 
 #include "convene_transport.h"
+#include "cv_placement.h"
 #include "cv_redirect.h"
 #include "cv_time.h"
 
@@ -93,6 +94,14 @@ static janus_mutex clients_mutex = JANUS_MUTEX_INITIALIZER;
 static lws_sorted_usec_list_t housekeeping_timer;
 static lws_retry_bo_t idle_policy;
 
+/* Room affinity of event loops (cv_placement.h): NULL when off. These two
+ * are the Janus core's (src/ice.h, exported by the janus binary; janus-dev
+ * does not install ice.h). */
+int janus_ice_get_static_event_loops(void);
+gboolean janus_ice_is_loop_indication_allowed(void);
+static cv_placement *placement = NULL;
+static janus_mutex placement_mutex = JANUS_MUTEX_INITIALIZER;
+
 /* What lws keeps per connection (HTTP or WebSocket). */
 typedef struct convene_pss {
 	convene_client *client;
@@ -134,6 +143,8 @@ static const struct convene_t_setting {
 	{ "tls_key", CONVENE_T_STRING, CONVENE_T_FIELD(tls_key), 0, 0, 0, NULL },
 	{ "tls_redirect_http", CONVENE_T_BOOL, CONVENE_T_FIELD(tls_redirect_http), 0, 0, 1, NULL },
 	{ "allowed_origins", CONVENE_T_LIST, CONVENE_T_FIELD(allowed_origins), 0, 0, 0, NULL },
+	{ "loop_affinity", CONVENE_T_BOOL, CONVENE_T_FIELD(loop_affinity), 1, 0, 1, NULL },
+	{ "loop_room_share", CONVENE_T_INT, CONVENE_T_FIELD(loop_room_share), 0, 0, 1000000, NULL },
 #undef CONVENE_T_FIELD
 };
 
@@ -462,6 +473,43 @@ void convene_transport_wake(convene_client *client) {
 		lws_cancel_service(lws_ctx);
 }
 
+gboolean convene_transport_placing(void) {
+	return placement != NULL;
+}
+
+int convene_transport_place(const char *room) {
+	janus_mutex_lock(&placement_mutex);
+	int loop = placement ? cv_placement_take(placement, room) : -1;
+	janus_mutex_unlock(&placement_mutex);
+	return loop;
+}
+
+void convene_transport_unplace(const char *room, int loop) {
+	janus_mutex_lock(&placement_mutex);
+	if(placement != NULL)
+		cv_placement_give(placement, room, loop);
+	janus_mutex_unlock(&placement_mutex);
+}
+
+/* Turns room affinity on when the core can do it. Init, before any client. */
+static void convene_t_placement_init(void) {
+	int loops = janus_ice_get_static_event_loops();
+	gboolean indication = janus_ice_is_loop_indication_allowed();
+	if(!convene_tcfg.loop_affinity) {
+		JANUS_LOG(LOG_INFO, "[convene-ws] Event loop affinity off (loop_affinity = false)\n");
+	} else if(loops < 2) {
+		JANUS_LOG(LOG_INFO, "[convene-ws] Event loop affinity unused: Janus runs %s\n",
+			loops == 1 ? "one static event loop" : "a thread per PeerConnection (event_loops unset)");
+	} else if(!indication) {
+		JANUS_LOG(LOG_WARN, "[convene-ws] Janus runs %d event loops but does not allow loop indication: "
+			"set allow_loop_indication = true in janus.jcfg for room affinity\n", loops);
+	} else {
+		placement = cv_placement_new(loops, convene_tcfg.loop_room_share);
+		JANUS_LOG(LOG_INFO, "[convene-ws] Event loop affinity: a room's PeerConnections share one of %d loops%s\n",
+			loops, convene_tcfg.loop_room_share > 0 ? " (up to loop_room_share, then spread)" : "");
+	}
+}
+
 /* Keeps every ready client's Janus session alive; reschedules itself.
  * Service thread. */
 static void convene_t_keepalive(lws_sorted_usec_list_t *sul) {
@@ -592,6 +640,7 @@ static int convene_t_init(janus_transport_callbacks *callback, const char *confi
 		return -1;
 	}
 	convene_core = callback;
+	convene_t_placement_init();
 	clients = g_hash_table_new(NULL, NULL);
 	clients_per_address = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
@@ -694,6 +743,10 @@ static void convene_t_destroy(void) {
 	clients_per_address = NULL;
 	janus_mutex_unlock(&clients_mutex);
 	convene_t_config_free();
+	janus_mutex_lock(&placement_mutex);
+	cv_placement_free(placement);
+	placement = NULL;
+	janus_mutex_unlock(&placement_mutex);
 	g_atomic_int_set(&initialized, 0);
 	g_atomic_int_set(&stopping, 0);
 }
@@ -788,5 +841,19 @@ static json_t *convene_t_query_transport(json_t *request) {
 	json_object_set_new(reply, "ws_path", json_string(convene_tcfg.ws_path));
 	json_object_set_new(reply, "auth", json_string(convene_tcfg.auth.none ? "none" : "jwt"));
 	json_object_set_new(reply, "resume_grace", json_integer(convene_tcfg.resume_grace));
+	/* Room affinity: PeerConnections placed per event loop, and rooms */
+	json_t *loops = json_object();
+	janus_mutex_lock(&placement_mutex);
+	json_object_set_new(loops, "affinity", placement ? json_true() : json_false());
+	if(placement != NULL) {
+		json_t *load = json_array();
+		int count = janus_ice_get_static_event_loops();
+		for(int i = 0; i < count; i++)
+			json_array_append_new(load, json_integer(cv_placement_load(placement, i)));
+		json_object_set_new(loops, "placed", load);
+		json_object_set_new(loops, "rooms", json_integer(cv_placement_rooms(placement)));
+	}
+	janus_mutex_unlock(&placement_mutex);
+	json_object_set_new(reply, "event_loops", loops);
 	return reply;
 }
