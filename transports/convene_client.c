@@ -35,7 +35,9 @@
  * for it). An offer the core refuses because the handle's previous
  * PeerConnection is still being torn down (the server hung it up, e.g.
  * after refusing an offer, and the core's own 3 s wait ran out) is sent
- * again once, as the same request: the client sees only the outcome.
+ * again once, as the same request: the client sees only the outcome. A
+ * candidate the core refuses for the same reason belongs to that torn-down
+ * PeerConnection: it is dropped without an error frame.
  *
  * Once the server decided to close a socket (rate abuse, join timeout,
  * kicked, room closed), nothing more it sends is read.
@@ -222,6 +224,7 @@ static void convene_client_pump(convene_client *client) {
 			client->in_flight = TRUE;
 			client->in_flight_internal = FALSE;
 			client->in_flight_offer = env.type == CV_MSG_OFFER && cv_bridge_route(&env) == CV_ROUTE_MESSAGE_JSEP;
+			client->in_flight_trickle = cv_bridge_route(&env) == CV_ROUTE_TRICKLE;
 			if(client->in_flight_retry != NULL)
 				json_decref(client->in_flight_retry);
 			client->in_flight_retry = client->in_flight_offer ? json_deep_copy(request) : NULL;
@@ -568,11 +571,20 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 			}
 			if(error && !client->in_flight_internal && strcmp(txn, client->answer_txn) == 0)
 				client->server_offer_out = TRUE;	/* the core refused the answer: still unanswered */
+			json_t *e = json_object_get(message, "error");
+			if(error && client->in_flight_trickle &&
+					json_integer_value(json_object_get(e, "code")) == CONVENE_CORE_CLEANING_ERROR_CODE &&
+					g_strcmp0(json_string_value(json_object_get(e, "reason")), CONVENE_CORE_CLEANING_ERROR_REASON) == 0) {
+				/* A candidate of the PeerConnection the server just hung up
+				 * (e.g. after refusing its offer): stale, and no fault of
+				 * the client's; the core drops it, so do we, quietly */
+				JANUS_LOG(LOG_VERB, "[convene-ws] %s: a candidate for a PeerConnection being torn down: dropped\n", client->peer);
+				error = FALSE;
+			}
 			if(error && !client->in_flight_internal) {
 				convene_client_queue_locked(client, cv_bridge_error_frame(message, client->in_flight_request_id));
 				client->hold_for_joined = FALSE;
 				tell = TRUE;
-				json_t *e = json_object_get(message, "error");
 				const char *reason = json_string_value(json_object_get(e, "reason"));
 				if(client->in_flight_offer && json_integer_value(json_object_get(e, "code")) == CONVENE_CORE_SDP_ERROR_CODE &&
 						reason != NULL && strcmp(reason, CONVENE_CORE_SDP_ERROR_REASON) == 0) {
@@ -582,6 +594,7 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 					client->in_flight = TRUE;
 					client->in_flight_internal = TRUE;
 					client->in_flight_offer = FALSE;
+					client->in_flight_trickle = FALSE;
 					hangup = json_pack("{sssssIsI}", "janus", "hangup", "transaction", client->in_flight_txn,
 						"session_id", (json_int_t)client->session_id, "handle_id", (json_int_t)client->handle_id);
 				}

@@ -66,7 +66,7 @@ typedef struct convene_transport_config {
 	gboolean tls_redirect_http;	/* with TLS: redirect plain http to https on the same port */
 	char **allowed_origins;		/* NULL: any Origin */
 	int resume_grace;			/* seconds a participant whose socket dropped is kept, 30; 0: off */
-	gboolean loop_affinity;		/* with Janus static event loops: a room's PeerConnections share one, TRUE */
+	gboolean loop_affinity;		/* with Janus static event loops: a room's PeerConnections share one, FALSE */
 	int loop_room_share;		/* most of one room on its home loop (0: no limit), 0 */
 } convene_transport_config;
 
@@ -100,6 +100,7 @@ typedef struct convene_client {
 	char in_flight_txn[32];
 	json_t *in_flight_request_id;	/* to echo on a core error */
 	gboolean in_flight_offer;		/* it carries the client's SDP offer */
+	gboolean in_flight_trickle;		/* it is a trickle (a client ICE candidate) to the core */
 	json_t *in_flight_retry;		/* an offer's Janus request, kept to send again once if the core
 								 * is still cleaning the previous PeerConnection; else NULL */
 	gboolean in_flight_internal;	/* our own hangup, not a client request: no error frame */

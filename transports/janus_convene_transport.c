@@ -143,7 +143,7 @@ static const struct convene_t_setting {
 	{ "tls_key", CONVENE_T_STRING, CONVENE_T_FIELD(tls_key), 0, 0, 0, NULL },
 	{ "tls_redirect_http", CONVENE_T_BOOL, CONVENE_T_FIELD(tls_redirect_http), 0, 0, 1, NULL },
 	{ "allowed_origins", CONVENE_T_LIST, CONVENE_T_FIELD(allowed_origins), 0, 0, 0, NULL },
-	{ "loop_affinity", CONVENE_T_BOOL, CONVENE_T_FIELD(loop_affinity), 1, 0, 1, NULL },
+	{ "loop_affinity", CONVENE_T_BOOL, CONVENE_T_FIELD(loop_affinity), 0, 0, 1, NULL },
 	{ "loop_room_share", CONVENE_T_INT, CONVENE_T_FIELD(loop_room_share), 0, 0, 1000000, NULL },
 #undef CONVENE_T_FIELD
 };
@@ -496,7 +496,7 @@ static void convene_t_placement_init(void) {
 	int loops = janus_ice_get_static_event_loops();
 	gboolean indication = janus_ice_is_loop_indication_allowed();
 	if(!convene_tcfg.loop_affinity) {
-		JANUS_LOG(LOG_INFO, "[convene-ws] Event loop affinity off (loop_affinity = false)\n");
+		JANUS_LOG(LOG_INFO, "[convene-ws] Event loop affinity off (loop_affinity = false): the core places PeerConnections\n");
 	} else if(loops < 2) {
 		JANUS_LOG(LOG_INFO, "[convene-ws] Event loop affinity unused: Janus runs %s\n",
 			loops == 1 ? "one static event loop" : "a thread per PeerConnection (event_loops unset)");

@@ -72,8 +72,8 @@ import os
 import sys
 import time
 
-from cvload_run import (CVLOAD, TARGETS, JanusGone, RunFailed, add_load_options, janus_pid, janus_quiet, measure,
-                        peers_of)
+from cvload_run import (CVLOAD, TARGETS, JanusGone, RunFailed, add_load_options, janus_pid, janus_quiet,
+                        janus_threading, measure, peers_of, pin)
 
 SCENARIOS = ("broadcast", "meeting")
 MINIMUM = {"broadcast": 1, "meeting": 2}
@@ -238,6 +238,7 @@ async def main():
     print(f"# {began:%Y-%m-%d %H:%M} UTC; Janus pid {janus_pid()}; {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}; limits: loss < {a.max_loss:g} %, p99 < {a.max_p99:g} ms; {a.seconds:g} s windows; "
           f"video {a.video_kbps} kbps {a.fps} fps{' simulcast' if a.simulcast else ''}", flush=True)
+    print(f"# Janus: {janus_threading()}; {pin(a)}", flush=True)
     steps = []
     searches = {}
     state = {"cut_short": False, "janus_gone": None}
@@ -295,7 +296,7 @@ async def main():
         results.append({"scenario": scenario, "target": target, "unit": unit, "sustains": sr.lo, "fails_at": sr.hi,
                         "capped": sr.hi is None and sr.lo is not None and sr.lo >= sr.cap,
                         "complete": sr.next() is None, "failure": f, "at_capacity": at,
-                        "peers_at_capacity": peers_of(scenario, sr.lo) if sr.lo else None})
+                        "peers_at_capacity": peers_of(scenario, sr.lo, a.rooms) if sr.lo else None})
     for scenario in scenarios:
         c, v = searches.get((scenario, "convene")), searches.get((scenario, "videoroom"))
         if c and v and c.lo and v.lo:

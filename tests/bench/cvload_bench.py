@@ -25,6 +25,10 @@
 # Per SFU and size, over the runs (medians):
 #   us/pkt     Janus CPU per forwarded RTP packet (= per packet a cvload
 #              receiver got, audio + video, inside the window)
+#   cs/pkt     context switches of Janus's threads per forwarded packet
+#              (/proc/PID/task/*/status, voluntary + involuntary): the
+#              cost that Janus's threading (a thread per PeerConnection, or
+#              static event loops: --event-loops) decides
 #   cores      Janus CPU seconds per second in the window
 #   pkt/s      forwarded packets per second
 #   p50, p99   forward latency of video packets, ms (cvload's summary, from
@@ -42,6 +46,8 @@
 # the machine used in the window (/proc/stat's busy time minus Janus and
 # cvload): the machine may be shared.
 #
+# --rooms K runs every size in K rooms side by side (labels meeting:4xK).
+#
 # --json FILE writes every run's measurements, with the date and the
 # options; tests/bench/plot.py draws CPU per packet against size from it.
 import argparse
@@ -53,20 +59,20 @@ import statistics
 import sys
 
 from cvload_run import (CVLOAD, TARGETS, JanusGone, RunFailed, add_load_options, janus_pid, janus_quiet, measure,
-                        parse_size)
+                        janus_threading, parse_size, pin, size_label)
 
 
-def report(run, scenario, n, target, r):
-    print(f"# run {run} {scenario}:{n} {target:9s}: {r['packets_per_s']:.0f} packets/s, Janus {r['cores']:.2f} cores"
-          f" -> {r['us_per_packet']:.1f} us/packet; video p50/p99 {r['p50_ms']}/{r['p99_ms']} ms,"
+def report(run, scenario, n, target, r, a):
+    print(f"# run {run} {size_label(scenario, n, a)} {target:9s}: {r['packets_per_s']:.0f} packets/s, Janus {r['cores']:.2f} cores"
+          f" -> {r['us_per_packet']:.1f} us/packet, {r['cs_per_packet']:.2f} context switches/packet; video p50/p99 {r['p50_ms']}/{r['p99_ms']} ms,"
           f" loss {r['loss_pct']:.3f} %, {r['rss_kb_per_peer']:.0f} KB/peer; cvload {r['cvload_cores']:.2f} cores,"
           f" lag p99 {r['lag_p99_ms']} ms; others {r['others_cores']:.2f} cores", flush=True)
 
 
-COLUMNS = (("us/pkt", "us_per_packet", "{:.1f}"), ("cores", "cores", "{:.2f}"), ("pkt/s", "packets_per_s", "{:.0f}"),
+COLUMNS = (("us/pkt", "us_per_packet", "{:.1f}"), ("cs/pkt", "cs_per_packet", "{:.2f}"), ("cores", "cores", "{:.2f}"), ("pkt/s", "packets_per_s", "{:.0f}"),
            ("p50", "p50_ms", "{:.2f}"), ("p99", "p99_ms", "{:.2f}"), ("loss%", "loss_pct", "{:.3f}"),
            ("KB/peer", "rss_kb_per_peer", "{:.0f}"), ("lag p99", "lag_p99_ms", "{:.1f}"))
-RATIOS = (("CPU/packet", "us_per_packet"), ("latency p50", "p50_ms"), ("latency p99", "p99_ms"),
+RATIOS = (("CPU/packet", "us_per_packet"), ("switches/pkt", "cs_per_packet"), ("latency p50", "p50_ms"), ("latency p99", "p99_ms"),
           ("RSS/peer", "rss_kb_per_peer"))
 
 
@@ -96,6 +102,9 @@ async def main():
     print(f"# {began:%Y-%m-%d %H:%M} UTC; Janus pid {janus_pid()}; {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}; {a.runs} runs x {a.seconds:g} s per SFU and size; "
           f"video {a.video_kbps} kbps {a.fps} fps{' simulcast' if a.simulcast else ''}", flush=True)
+    pinned = pin(a)
+    threading = janus_threading()
+    print(f"# Janus: {threading}; {pinned}", flush=True)
     results = {}
     gone = None
     try:
@@ -105,10 +114,10 @@ async def main():
                 for target in order:
                     try:
                         r = await measure(target, scenario, n, a)
-                        report(run, scenario, n, target, r)
+                        report(run, scenario, n, target, r, a)
                         results.setdefault((scenario, n), {}).setdefault(target, []).append(r)
                     except RunFailed as e:      # one failed run must not lose the others
-                        print(f"# run {run} {scenario}:{n} {target}: FAILED: {e}", flush=True)
+                        print(f"# run {run} {size_label(scenario, n, a)} {target}: FAILED: {e}", flush=True)
                     await janus_quiet()         # the SFU tears down the last run's PeerConnections
     except JanusGone as e:                      # a crash: report what was measured before it
         gone = f"{e} (during or after {scenario}:{n} against {target}, run {run})"
@@ -121,18 +130,20 @@ async def main():
         for target in TARGETS:
             rs = by_target.get(target, [])
             cells = " ".join(f"{c[2].format(median(rs, c[1])):>8s}" for c in COLUMNS)
-            print(f"{scenario + ':' + str(n):14s} {target:9s} {cells}  {len(rs)}")
+            print(f"{size_label(scenario, n, a):14s} {target:9s} {cells}  {len(rs)}")
     print()
     print("Ratios Convene/VideoRoom (of the medians; below 1: Convene uses less)")
     print(f"{'size':14s} " + " ".join(f"{r[0]:>12s}" for r in RATIOS))
     for (scenario, n), by_target in results.items():
         c, v = by_target.get("convene", []), by_target.get("videoroom", [])
         cells = " ".join(f"{ratio(median(c, key), median(v, key)):12.2f}" for _, key in RATIOS)
-        print(f"{scenario + ':' + str(n):14s} {cells}")
+        print(f"{size_label(scenario, n, a):14s} {cells}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"tool": "cvload_bench", "date": began.isoformat(timespec="seconds"),
-                       "cpus": os.cpu_count(), "load_average_end": os.getloadavg(), "args": vars(a), "janus_gone": gone,
+                       "cpus": os.cpu_count(), "load_average_end": os.getloadavg(),
+                       "args": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(a).items()},
+                       "janus_threading": threading, "pinned": pinned, "janus_gone": gone,
                        "results": [{"scenario": s, "n": n, "target": t, "runs": rs}
                                    for (s, n), bt in results.items() for t, rs in bt.items()]}, f, indent=2)
     failed = sum(1 for s in sizes for t in TARGETS for _ in range(a.runs)) - sum(

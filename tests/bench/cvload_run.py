@@ -66,6 +66,25 @@ def janus_cpu_seconds():
         raise JanusGone(f"Janus (pid {janus_pid()}) is gone: the harness prints the end of its log") from None
 
 
+def janus_context_switches():
+    """Context switches of all Janus's threads so far (voluntary + involuntary, /proc/PID/task/*/status).
+    Threads that ended are not counted: read it over a window in which Janus's threads stay."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{janus_pid()}/task")
+    except FileNotFoundError:
+        raise JanusGone(f"Janus (pid {janus_pid()}) is gone: the harness prints the end of its log") from None
+    for tid in tasks:
+        try:
+            with open(f"/proc/{janus_pid()}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass                                # a thread that just ended
+    return total
+
+
 def janus_rss_kb():
     try:
         with open(f"/proc/{janus_pid()}/status") as f:
@@ -85,6 +104,56 @@ def machine_busy_seconds():
     return (v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)) / TICKS
 
 
+def parse_cpus(text):
+    """"0" or "1-3" or "0,2": a CPU set for --pin-janus / --pin-cvload."""
+    cpus = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()):
+            raise argparse.ArgumentTypeError(f"bad CPU list {text!r}")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+def pin(a):
+    """Applies --pin-janus (every Janus thread; threads it starts later inherit it) and --pin-cvload (this
+    process: cvload inherits it). Returns a description for the report."""
+    done = []
+    if getattr(a, "pin_janus", None):
+        for tid in os.listdir(f"/proc/{janus_pid()}/task"):
+            try:
+                os.sched_setaffinity(int(tid), a.pin_janus)
+            except (ProcessLookupError, FileNotFoundError):
+                pass
+        done.append(f"Janus on CPU {sorted(a.pin_janus)}")
+    if getattr(a, "pin_cvload", None):
+        os.sched_setaffinity(0, a.pin_cvload)
+        done.append(f"cvload on CPU {sorted(a.pin_cvload)}")
+    return ", ".join(done) or "not pinned"
+
+
+def janus_threading():
+    """How Janus runs PeerConnections: its static event loops (admin loops_info) and whether the Convene
+    transport places them by room (query_transport). A description for the report."""
+    import urllib.request
+
+    def admin(body):
+        body = dict(body, transaction="bench", admin_secret=os.environ["JANUS_ADMIN_SECRET"])
+        req = urllib.request.Request(os.environ["JANUS_ADMIN_URL"], data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=3) as resp:
+            return json.loads(resp.read().decode())
+    try:
+        loops = len(admin({"janus": "loops_info"}).get("loops") or [])
+        placing = ((admin({"janus": "query_transport", "transport": "janus.transport.convene", "request": {}})
+                    .get("response") or {}).get("event_loops") or {}).get("affinity")
+    except OSError as e:
+        return f"unknown ({e})"
+    if loops == 0:
+        return "a thread per PeerConnection (no static event loops)"
+    return f"{loops} static event loops, Convene room affinity {'on' if placing else 'off'}"
+
+
 def parse_size(text):
     scenario, _, n = text.partition(":")
     if scenario not in ("meeting", "broadcast", "audio") or not n.isdigit() or int(n) < 1:
@@ -92,8 +161,14 @@ def parse_size(text):
     return scenario, int(n)
 
 
-def peers_of(scenario, n):
-    return n + 1 if scenario == "broadcast" else n
+def peers_of(scenario, n, rooms=1):
+    return (n + 1 if scenario == "broadcast" else n) * rooms
+
+
+def size_label(scenario, n, a):
+    """meeting:8, or meeting:4x3 for 3 rooms of that size side by side (--rooms)."""
+    rooms = getattr(a, "rooms", 1)
+    return f"{scenario}:{n}" + (f"x{rooms}" if rooms > 1 else "")
 
 
 def add_load_options(ap, settle=4, ramp=20, setup_timeout=30):
@@ -105,6 +180,10 @@ def add_load_options(ap, settle=4, ramp=20, setup_timeout=30):
     ap.add_argument("--video-kbps", type=int, default=300)
     ap.add_argument("--fps", type=int, default=15)
     ap.add_argument("--simulcast", action="store_true")
+    ap.add_argument("--pin-janus", type=parse_cpus, metavar="CPUS", help="run Janus's threads on these CPUs only")
+    ap.add_argument("--pin-cvload", type=parse_cpus, metavar="CPUS", help="run cvload on these CPUs only")
+    ap.add_argument("--rooms", type=int, default=1,
+                    help="run each size in this many rooms side by side (cvload --rooms)")
 
 
 def cvload_args(target, scenario, n, a):
@@ -120,6 +199,8 @@ def cvload_args(target, scenario, n, a):
         args += ["--participants", str(n)]
     if a.simulcast:
         args.append("--simulcast")
+    if getattr(a, "rooms", 1) > 1:
+        args += ["--rooms", str(a.rooms)]
     return args
 
 
@@ -130,7 +211,7 @@ def _p99(summary, kind):
 
 async def measure(target, scenario, n, a):
     """One cvload run against one SFU (in a new room); returns the measurements or raises RunFailed."""
-    peers = peers_of(scenario, n)
+    peers = peers_of(scenario, n, getattr(a, "rooms", 1))
     rss0 = janus_rss_kb()
     proc = await asyncio.create_subprocess_exec(*cvload_args(target, scenario, n, a),
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -173,10 +254,11 @@ async def measure(target, scenario, n, a):
             # progress lines come about every second: half a second of slack
             if start is None and t - all_up_at >= a.settle - 0.5:
                 start = (t, janus_cpu_seconds(), received, janus_rss_kb(), cpu_seconds(proc.pid),
-                         machine_busy_seconds())
+                         machine_busy_seconds(), janus_context_switches())
                 proc.send_signal(signal.SIGUSR1)    # latencies from the window on
             elif start is not None and t - start[0] >= a.seconds - 0.5:
-                end = (t, janus_cpu_seconds(), received, cpu_seconds(proc.pid), machine_busy_seconds())
+                end = (t, janus_cpu_seconds(), received, cpu_seconds(proc.pid), machine_busy_seconds(),
+                       janus_context_switches())
     except asyncio.TimeoutError:
         raise RunFailed(f"no complete window within the time allowed: {''.join(tail[-5:])}", so_far()) from None
     finally:
@@ -200,6 +282,7 @@ async def measure(target, scenario, n, a):
     return {
         "us_per_packet": cpu / packets * 1e6 if packets else float("nan"),
         "cores": cpu / seconds,
+        "cs_per_packet": (end[5] - start[6]) / packets if packets else float("nan"),
         "packets_per_s": packets / seconds,
         "p50_ms": video["latency_ms"]["p50"],
         "p99_ms": video["latency_ms"]["p99"],

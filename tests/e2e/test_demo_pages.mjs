@@ -1,4 +1,6 @@
-// with-server: --auth none
+// with-server: --auth none --event-loops 2
+//
+// (Janus with 2 shared event loops, as scripts/run runs it on 2 CPUs.)
 //
 // test_demo_pages.mjs — the demo pages (html/index.html: SFU,
 // html/mesh.html: mesh), served by the transport, driven in headless

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-# with-server: --event-loops 2
+# with-server: --event-loops 2 --set transport.loop_affinity=true
 #
 # Room affinity of Janus event loops (docs/architecture.md, "Event loops"):
 # Janus runs 2 static event loops with allow_loop_indication, and the
-# Convene transport attaches each socket's handle, at its first `join`, on
-# the loop of the join's room (src/cv_placement.c).
+# Convene transport (loop_affinity = true) attaches each socket's handle, at
+# its first `join`, on the loop of the join's room (src/cv_placement.c).
 #
 # What is checked, from two sides: the transport's own account
 # (query_transport: event_loops.placed per loop, rooms) and the core's

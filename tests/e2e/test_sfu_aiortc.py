@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-# with-server: --auth none
+# with-server: --auth none --event-loops 2
+#
+# (Janus with 2 shared event loops, as scripts/run runs it on 2 CPUs; the
+# rest of the suite runs Janus's default thread per PeerConnection.)
 #
 # SFU rooms with real WebRTC peers (aiortc, tests/e2e/lib/aiortc_peer.py):
 # media both ways, late joiners, leavers (inactive m-lines, no gap for the
