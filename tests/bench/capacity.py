@@ -73,7 +73,7 @@ import sys
 import time
 
 from cvload_run import (CVLOAD, TARGETS, JanusGone, RunFailed, add_load_options, janus_pid, janus_quiet,
-                        janus_threading, measure, peers_of, pin)
+                        janus_threading, json_args, measure, peers_of, pin)
 
 SCENARIOS = ("broadcast", "meeting")
 MINIMUM = {"broadcast": 1, "meeting": 2}
@@ -248,7 +248,7 @@ async def main():
         if a.json:
             with open(a.json, "w") as fj:
                 json.dump({"tool": "capacity", "date": began.isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-                           "load_average_end": os.getloadavg(), "args": vars(a), **state,
+                           "load_average_end": os.getloadavg(), "args": json_args(a), **state,
                            "results": results, "steps": steps}, fj, indent=2)
 
     try:

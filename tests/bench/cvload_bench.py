@@ -59,7 +59,7 @@ import statistics
 import sys
 
 from cvload_run import (CVLOAD, TARGETS, JanusGone, RunFailed, add_load_options, janus_pid, janus_quiet, measure,
-                        janus_threading, parse_size, pin, size_label)
+                        janus_threading, json_args, parse_size, pin, size_label)
 
 
 def report(run, scenario, n, target, r, a):
@@ -142,7 +142,7 @@ async def main():
         with open(a.json, "w") as f:
             json.dump({"tool": "cvload_bench", "date": began.isoformat(timespec="seconds"),
                        "cpus": os.cpu_count(), "load_average_end": os.getloadavg(),
-                       "args": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(a).items()},
+                       "args": json_args(a),
                        "janus_threading": threading, "pinned": pinned, "janus_gone": gone,
                        "results": [{"scenario": s, "n": n, "target": t, "runs": rs}
                                    for (s, n), bt in results.items() for t, rs in bt.items()]}, f, indent=2)

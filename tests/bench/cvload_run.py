@@ -132,6 +132,11 @@ def pin(a):
     return ", ".join(done) or "not pinned"
 
 
+def json_args(a):
+    """The parsed options as JSON can hold them (CPU sets as sorted lists)."""
+    return {k: sorted(v) if isinstance(v, set) else v for k, v in vars(a).items()}
+
+
 def janus_threading():
     """How Janus runs PeerConnections: its static event loops (admin loops_info) and whether the Convene
     transport places them by room (query_transport). A description for the report."""
