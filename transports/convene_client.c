@@ -180,6 +180,25 @@ convene_client *convene_client_new(struct lws *wsi, const char *peer, const char
 	return client;
 }
 
+/* The `attach` of the plugin handle to the client's session; loop >= 0
+ * asks for that Janus event loop (loop_index). The caller sends it. */
+static json_t *convene_client_attach_request(guint64 session_id, int loop) {
+	json_t *request = json_pack("{sssssssI}", "janus", "attach", "plugin", CONVENE_PLUGIN_PACKAGE,
+		"transaction", CONVENE_TXN_ATTACH, "session_id", (json_int_t)session_id);
+	if(loop >= 0)
+		json_object_set_new(request, "loop_index", json_integer(loop));
+	return request;
+}
+
+/* Whether a core error reply is "Still cleaning a previous session": the
+ * handle's previous PeerConnection, hung up by the server, is still being
+ * torn down. */
+static gboolean convene_core_still_cleaning(json_t *message) {
+	json_t *e = json_object_get(message, "error");
+	return json_integer_value(json_object_get(e, "code")) == CONVENE_CORE_CLEANING_ERROR_CODE &&
+		g_strcmp0(json_string_value(json_object_get(e, "reason")), CONVENE_CORE_CLEANING_ERROR_REASON) == 0;
+}
+
 /* Sends the next pending frame to the core if none is in flight. Any
  * thread; takes client->mutex. */
 static void convene_client_pump(convene_client *client) {
@@ -198,10 +217,7 @@ static void convene_client_pump(convene_client *client) {
 				client->loop_room = g_strdup(env.room_id);
 		}
 		client->state = CONVENE_CLIENT_ATTACHING;
-		request = json_pack("{sssssssI}", "janus", "attach", "plugin", CONVENE_PLUGIN_PACKAGE,
-			"transaction", CONVENE_TXN_ATTACH, "session_id", (json_int_t)client->session_id);
-		if(client->loop >= 0)
-			json_object_set_new(request, "loop_index", json_integer(client->loop));
+		request = convene_client_attach_request(client->session_id, client->loop);
 	} else if(client->state == CONVENE_CLIENT_READY && !client->in_flight && client->close_code == 0 &&
 			!g_atomic_int_get(&client->destroyed)) {
 		json_t *msg = g_queue_pop_head(client->pending);
@@ -516,8 +532,7 @@ static void convene_client_setup_reply(convene_client *client, const char *kind,
 			client->state = CONVENE_CLIENT_PLACING;
 		} else {
 			client->state = CONVENE_CLIENT_ATTACHING;
-			request = json_pack("{sssssssI}", "janus", "attach", "plugin", CONVENE_PLUGIN_PACKAGE,
-				"transaction", CONVENE_TXN_ATTACH, "session_id", (json_int_t)id);
+			request = convene_client_attach_request(id, -1);
 		}
 	} else {
 		client->handle_id = id;
@@ -550,16 +565,12 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 		json_t *hangup = NULL, *again = NULL;
 		janus_mutex_lock(&client->mutex);
 		gboolean ours = client->in_flight && strcmp(txn, client->in_flight_txn) == 0;
-		if(ours && error && client->in_flight_retry != NULL) {
-			json_t *e = json_object_get(message, "error");
-			if(json_integer_value(json_object_get(e, "code")) == CONVENE_CORE_CLEANING_ERROR_CODE &&
-					g_strcmp0(json_string_value(json_object_get(e, "reason")), CONVENE_CORE_CLEANING_ERROR_REASON) == 0) {
-				/* The previous PeerConnection (hung up by the server, e.g.
-				 * after a refused offer) is still being torn down: the
-				 * client's new offer goes again, once, as the same request */
-				again = client->in_flight_retry;
-				client->in_flight_retry = NULL;
-			}
+		if(ours && error && client->in_flight_retry != NULL && convene_core_still_cleaning(message)) {
+			/* The previous PeerConnection (hung up by the server, e.g. after
+			 * a refused offer) is still being torn down: the client's new
+			 * offer goes again, once, as the same request */
+			again = client->in_flight_retry;
+			client->in_flight_retry = NULL;
 		}
 		if(again != NULL) {
 			ours = FALSE;	/* still in flight */
@@ -571,10 +582,7 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 			}
 			if(error && !client->in_flight_internal && strcmp(txn, client->answer_txn) == 0)
 				client->server_offer_out = TRUE;	/* the core refused the answer: still unanswered */
-			json_t *e = json_object_get(message, "error");
-			if(error && client->in_flight_trickle &&
-					json_integer_value(json_object_get(e, "code")) == CONVENE_CORE_CLEANING_ERROR_CODE &&
-					g_strcmp0(json_string_value(json_object_get(e, "reason")), CONVENE_CORE_CLEANING_ERROR_REASON) == 0) {
+			if(error && client->in_flight_trickle && convene_core_still_cleaning(message)) {
 				/* A candidate of the PeerConnection the server just hung up
 				 * (e.g. after refusing its offer): stale, and no fault of
 				 * the client's; the core drops it, so do we, quietly */
@@ -585,6 +593,7 @@ void convene_client_from_core(convene_client *client, json_t *message) {
 				convene_client_queue_locked(client, cv_bridge_error_frame(message, client->in_flight_request_id));
 				client->hold_for_joined = FALSE;
 				tell = TRUE;
+				json_t *e = json_object_get(message, "error");
 				const char *reason = json_string_value(json_object_get(e, "reason"));
 				if(client->in_flight_offer && json_integer_value(json_object_get(e, "code")) == CONVENE_CORE_SDP_ERROR_CODE &&
 						reason != NULL && strcmp(reason, CONVENE_CORE_SDP_ERROR_REASON) == 0) {

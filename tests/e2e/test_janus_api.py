@@ -6,25 +6,15 @@
 # transport (janus-protocol) attaches janus.plugin.convene and sends the
 # protocol's messages as `message` bodies; frames come back as plugin events.
 # It shares rooms with Convene WebSocket clients.
-import asyncio
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from convene import (Client, JanusApiClient, case, check, check_eq, main, matches,  # noqa: E402
-                     room_members, short, uid)
+                     room_empty, room_members, short, uid)
 
 MESH = "demo-mesh"
 SDP_OFFER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-
-
-async def mesh_empty():
-    for _ in range(40):
-        members = await room_members(MESH)
-        if members == []:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{MESH} is not empty at the start of the case: {members}")
 
 
 async def janus_client(name="janus"):
@@ -33,7 +23,7 @@ async def janus_client(name="janus"):
 
 @case("janus api: joins demo-mesh; a WebSocket client joining after sees it, and it gets user-joined")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     uj, uw = uid("janus"), uid("ws")
     j = await janus_client()
     joined = await j.join(MESH, uj, displayName="Via Janus")
@@ -52,7 +42,7 @@ async def _():
 
 @case("janus api: joining after a WebSocket client lists it; the WebSocket client gets user-joined")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     uj, uw = uid("janus"), uid("ws")
     w = await Client.connect(name="ws")
     await w.join(MESH, uw)
@@ -77,7 +67,7 @@ async def _():
 
 @case("janus api: message relays both ways (targeted and broadcast), offers too, userId = sender")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     uj, uw = uid("janus"), uid("ws")
     j = await janus_client()
     await j.join(MESH, uj)
@@ -117,7 +107,7 @@ async def _():
 
 @case("janus api: detaching the handle gives the WebSocket client user-left {reason: disconnected}")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     uj, uw = uid("janus"), uid("ws")
     j = await janus_client()
     await j.join(MESH, uj)
@@ -131,7 +121,7 @@ async def _():
 
 @case("janus api: destroying the session, or closing its socket, gives user-left {reason: disconnected}")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     uw = uid("ws")
     w = await Client.connect(name="ws")
     await w.join(MESH, uw)

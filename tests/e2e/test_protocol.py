@@ -4,14 +4,13 @@
 #
 # Rooms: "demo" (sfu) and "demo-mesh" (mesh, max 8) are configured; other ids
 # are created as SFU rooms on first join. Cases use unique user and room ids.
-import asyncio
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from convene import (Client, case, check, check_eq, main, matches, now_ms,  # noqa: E402
-                     room_members, short, uid)
+                     room_empty, room_members, short, uid)
 
 MESH = "demo-mesh"
 SDP_OFFER = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
@@ -20,16 +19,6 @@ SDP_ANSWER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 
 async def clients(*names):
     return [await Client.connect(name=n) for n in names]
-
-
-async def mesh_empty():
-    """demo-mesh is shared between cases: it must be empty when one starts."""
-    for _ in range(40):
-        members = await room_members(MESH)
-        if members == []:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{MESH} is not empty at the start of the case: {members}")
 
 
 def check_timestamp(frame):
@@ -80,7 +69,7 @@ async def _():
 
 @case("join: demo-mesh reports topology mesh and maxParticipants 8, demo topology sfu")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     a, b = await clients("a", "b")
     jm = await a.join(MESH, uid("m"))
     check_eq(jm["data"].get("topology"), "mesh", "demo-mesh topology")
@@ -186,7 +175,7 @@ async def _():
 
 @case("mesh relay: offer/answer/ice-candidate/message reach the target with userId = sender, data intact")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     ua, ub, ud, uc = uid("alice"), uid("bob"), uid("dave"), uid("carol")
     a, b, d, c = await clients("a", "b", "d", "c")
     await a.join(MESH, ua)
@@ -224,7 +213,7 @@ async def _():
 
 @case("relay isolation: a target in another room gets 404 (requestId echoed) and receives nothing")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     ua, ub, uc = uid("alice"), uid("bob"), uid("carol")
     a, b, c = await clients("a", "b", "c")
     await a.join(MESH, ua)
@@ -273,7 +262,7 @@ async def _():
 
 @case("identity: a userId that is not the sender's is refused with 403 and nothing is relayed")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     ua, ub = uid("alice"), uid("bob")
     a, b = await clients("a", "b")
     await a.join(MESH, ua)
@@ -368,7 +357,7 @@ async def _():
 
 @case("error 400: offer/answer without data.sdp or with the wrong data.type; nothing relayed")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     ua, ub = uid("alice"), uid("bob")
     a, b = await clients("a", "b")
     await a.join(MESH, ua)
@@ -450,7 +439,7 @@ async def _():
 
 @case("error 503: the 9th join of demo-mesh (max 8) gets room_full; the room did not change")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     members = await clients(*[f"m{i}" for i in range(8)])
     ids = [uid(f"m{i}") for i in range(8)]
     for c, u in zip(members, ids):
@@ -471,7 +460,7 @@ async def _():
 
 @case("error 503: a refused join has no effect: the connection may then join elsewhere as another user")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     members = await clients(*[f"m{i}" for i in range(8)])
     for i, c in enumerate(members):
         await c.join(MESH, uid(f"m{i}"))
@@ -622,7 +611,7 @@ async def _():
 
 @case("ordering: offer, 30 ice-candidates and 19 messages in a mesh room arrive in the order sent")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     ua, ub = uid("alice"), uid("bob")
     a, b = await clients("a", "b")
     await a.join(MESH, ua)
@@ -642,7 +631,7 @@ async def _():
 
 @case("mesh first offer: a newcomer that answers the member loses its crossing offer, its candidates follow its answer")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     ua, ub = uid("alice"), uid("bob")
     a, b = await clients("a", "b")
     await a.join(MESH, ua)          # alice was there first
@@ -670,7 +659,7 @@ async def _():
 
 @case("mesh first offer: a newcomer that ignores the member's offer (impolite) gets its own offer through")
 async def _():
-    await mesh_empty()
+    await room_empty(MESH)
     ua, ub = uid("alice"), uid("bob")
     a, b = await clients("a", "b")
     await a.join(MESH, ua)

@@ -3,9 +3,8 @@ good tokens, connected and joined clients, a room with an actor and a
 bystander, and the checks that a bad input touched nobody else and that the
 server still serves a fresh client. They run under `with-server --auth jwt`
 (CONVENE_JWT_SECRET)."""
-import asyncio
 
-from convene import Client, check_eq, env, mint_token, room_members, uid
+from convene import Client, check_eq, env, mint_token, room_empty, uid
 
 MESH = "demo-mesh"
 
@@ -46,13 +45,7 @@ async def scene(room=None):
 
 async def mesh_empty():
     """demo-mesh is shared between cases (max 8): empty at the start of one."""
-    members = None
-    for _ in range(60):
-        members = await room_members(MESH)
-        if members == []:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{MESH} is not empty at the start of the case: {members}")
+    await room_empty(MESH)
 
 
 async def unaffected(*clients, within=0.3):

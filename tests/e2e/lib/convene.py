@@ -906,6 +906,20 @@ async def room_members(room_id):
     return None
 
 
+async def room_empty(room_id, timeout=3.0):
+    """Waits until room_id exists with no members (rooms shared between cases
+    must be empty when one starts; the server handles leaves asynchronously);
+    fails the case when it is not empty after timeout."""
+    members = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        members = await room_members(room_id)
+        if members == []:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{room_id} is not empty at the start of the case: {members}")
+
+
 async def settle(user_ids, timeout=3.0):
     """Waits until none of user_ids is a member of any room (the server
     handles disconnects asynchronously). Best effort: returns False when
